@@ -1,0 +1,1 @@
+"""Integration bot for the Landkreis Kaiserslautern."""

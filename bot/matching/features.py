@@ -1,0 +1,58 @@
+"""Turn folded tokens into weighted lexical features shared by index and query.
+
+Three kinds, so one index serves nine languages without a per-language pipeline:
+whole words (exact meaning), Snowball stems in the text's language (PyStemmer:
+``interpreter``/``interpreting``, ``Kurse``/``Kurses``, ``курсы``/``курса``), and
+character 4-grams inside words (compounds, Arabic clitics such as ``بال``, typos).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from functools import cache, lru_cache
+
+import Stemmer
+
+from bot.languages import Lang
+
+WORD_WEIGHT = 1.0
+STEM_WEIGHT = 0.6
+NGRAM_WEIGHT = 0.22
+NGRAM = 4
+
+# Snowball has no Ukrainian: the Russian stemmer shares most inflection endings.
+_ALGORITHM = {Lang.DE: "german", Lang.EN: "english", Lang.UK: "russian",
+              Lang.RU: "russian", Lang.AR: "arabic", Lang.TR: "turkish",
+              Lang.FA: "persian", Lang.PL: "polish", Lang.RO: "romanian"}
+_TO_PERSIAN = str.maketrans({"ي": "ی", "ك": "ک"})
+_FROM_PERSIAN = str.maketrans({"ی": "ي", "ک": "ك"})
+
+
+@cache
+def _stemmer(algorithm: str) -> Stemmer.Stemmer:
+    return Stemmer.Stemmer(algorithm, 0)
+
+
+@lru_cache(maxsize=200_000)
+def stem(lang: Lang, token: str) -> str:
+    if lang is Lang.FA:  # the Persian stemmer expects Persian yeh/kaf, folding made them Arabic
+        return _stemmer("persian").stemWord(token.translate(_TO_PERSIAN)).translate(
+            _FROM_PERSIAN)
+    return _stemmer(_ALGORITHM[lang]).stemWord(token)
+
+
+def features(tokens: Sequence[str], stem_langs: Sequence[Lang] = ()) -> Counter[str]:
+    """Feature -> raw weight (before idf); the same function for content and questions."""
+    out: Counter[str] = Counter()
+    share = STEM_WEIGHT / max(len(stem_langs), 1)
+    for tok in tokens:
+        out["w:" + tok] += WORD_WEIGHT
+        if len(tok) >= 4 and not tok.isdigit():
+            for lang in stem_langs:
+                out["s:" + stem(lang, tok)] += share
+        if len(tok) >= NGRAM:
+            padded = f"^{tok}$"
+            for i in range(len(padded) - NGRAM + 1):
+                out["g:" + padded[i : i + NGRAM]] += NGRAM_WEIGHT
+    return out

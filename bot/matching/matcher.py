@@ -1,0 +1,231 @@
+"""Find the topic a free-text question is about, or decide honestly that there is none.
+
+Every scorer has one signature, ``score(query, pool) -> list[Candidate]``, and this module's
+``Matcher`` is the one place that ranks: it weights and sums the scorers' candidates per
+topic, then decides between answering, asking back ("did you mean ...?") and admitting it
+is not sure. Small talk ("hi", "thanks", "tell me a joke") competes as pseudo-topics, so a
+greeting never gets a confident wrong answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from bot.content.model import ContentLibrary
+from bot.languages import Lang
+from bot.matching.features import features
+from bot.matching.index import SMALLTALK_PREFIX, SearchIndex, documents_from, profiles_from
+from bot.matching.langid import Detection, LanguageIdentifier
+from bot.matching.normalize import fold, tokenize
+
+ANSWER_MIN = 0.30      # combined score needed to answer at all
+CLARIFY_MARGIN = 0.035  # top two topics closer than this: ask back
+SUGGEST_MIN = 0.20     # weakest score still worth offering as a suggestion
+SMALLTALK_MIN = 0.45
+POOL_DOCS = 60
+LEXICAL_WEIGHT = 0.55
+PROFILE_WEIGHT = 0.25
+FUZZY_WEIGHT = 0.20
+
+
+class Decision(StrEnum):
+    ANSWER = "answer"
+    CLARIFY = "clarify"
+    NOT_SURE = "not_sure"
+    SMALLTALK = "smalltalk"
+    EMPTY = "empty"
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str
+    tokens: list[str]
+    features: dict[str, float]
+    detection: Detection
+
+
+@dataclass(frozen=True)
+class Candidate:
+    topic_id: str
+    score: float
+    doc_id: int
+
+
+class Scorer(Protocol):
+    name: str
+    weight: float
+
+    def score(self, query: Query, pool: Sequence[int] | None) -> list[Candidate]:
+        """Scores in [0, 1] for topics; ``pool`` narrows the documents to look at."""
+        ...
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    decision: Decision
+    topic_id: str | None
+    alternatives: list[str]
+    confidence: float
+    detected_lang: Lang | None
+    smalltalk: str | None = None
+    ranked: list[tuple[str, float]] = field(default_factory=list)
+    best_doc_lang: Lang | None = None
+
+
+class LexicalScorer:
+    """tf-idf cosine over words, prefixes and character n-grams, best document per topic."""
+
+    name = "lexical"
+
+    def __init__(self, index: SearchIndex, weight: float = 0.78) -> None:
+        self.index = index
+        self.weight = weight
+        self.last_doc_scores: np.ndarray | None = None
+
+    def doc_scores(self, query: Query) -> np.ndarray:
+        return self.index.cosine(query.features)
+
+    def score(self, query: Query, pool: Sequence[int] | None) -> list[Candidate]:
+        scores = self.doc_scores(query)
+        if pool is not None:
+            mask = np.zeros_like(scores, dtype=bool)
+            mask[list(pool)] = True
+            scores = np.where(mask, scores, 0.0)
+        per_topic = self.index.best_per_topic(scores)
+        top = np.argsort(-per_topic)[:25]
+        out = []
+        for t in top:
+            if per_topic[t] <= 0:
+                break
+            start = self.index.topic_starts[t]
+            end = (self.index.topic_starts[t + 1] if t + 1 < len(self.index.topic_starts)
+                   else len(scores))
+            doc = int(start + np.argmax(scores[start:end]))
+            out.append(Candidate(self.index.topic_ids[t], float(per_topic[t]), doc))
+        return out
+
+
+class ProfileScorer(LexicalScorer):
+    """The same cosine, against each topic's profile (all its texts in one language)."""
+
+    name = "profile"
+
+
+class FuzzyScorer:
+    """rapidfuzz similarity of the whole question with the closest documents: rewards
+    wording that matches as a phrase, and tolerates typos the lexical features miss."""
+
+    name = "fuzzy"
+
+    def __init__(self, index: SearchIndex, weight: float = 0.22) -> None:
+        self.index = index
+        self.weight = weight
+
+    def score(self, query: Query, pool: Sequence[int] | None) -> list[Candidate]:
+        ids = range(len(self.index.docs)) if pool is None else pool
+        text = " ".join(query.tokens)
+        best: dict[str, Candidate] = {}
+        for doc_id in ids:
+            doc = self.index.docs[doc_id]
+            s = fuzz.token_sort_ratio(text, doc.folded) / 100.0
+            if s > best.get(doc.topic_id, Candidate("", -1.0, -1)).score:
+                best[doc.topic_id] = Candidate(doc.topic_id, s, doc_id)
+        return sorted(best.values(), key=lambda c: -c.score)
+
+
+def stem_languages(text: str, detection: Detection) -> tuple[Lang, ...]:
+    """Stem a question in its detected language (plus German, for the loanwords); when
+    the language is unclear, in the likely languages of its script."""
+    if detection.lang is not None:
+        return tuple(dict.fromkeys((detection.lang, Lang.DE)))
+    if any("\u0600" <= ch <= "\u06ff" for ch in text):
+        return (Lang.AR, Lang.FA)
+    if any("\u0400" <= ch <= "\u04ff" for ch in text):
+        return (Lang.RU,)
+    return (Lang.DE, Lang.EN)
+
+
+class Matcher:
+    """Built once from the content library; ``match`` is pure and thread-safe."""
+
+    def __init__(self, library: ContentLibrary,
+                 langid: LanguageIdentifier | None = None) -> None:
+        docs = documents_from(library)
+        self.index = SearchIndex(docs)
+        self.profile_index = SearchIndex(profiles_from(docs))
+        german_terms = {
+            fold(k) for t in library.topics.values() if Lang.DE in t.translations
+            for k in (*t.translations[Lang.DE].keywords,) if " " not in k
+        }
+        self.langid = langid or LanguageIdentifier(loanwords=frozenset(german_terms))
+        self.lexical = LexicalScorer(self.index, weight=LEXICAL_WEIGHT)
+        self.profile = ProfileScorer(self.profile_index, weight=PROFILE_WEIGHT)
+        self.fuzzy = FuzzyScorer(self.index, weight=FUZZY_WEIGHT)
+
+    def build_query(self, text: str) -> Query:
+        tokens = tokenize(text)
+        corrected = list(tokens)
+        for tok in tokens:
+            if len(tok) >= 5 and not tok.isdigit() and not self.index.knows(tok):
+                hit = process.extractOne(tok, self.index.vocabulary, scorer=fuzz.ratio,
+                                         score_cutoff=82)
+                if hit:
+                    corrected.append(hit[0])
+        detection = self.langid.detect(text)
+        return Query(text=text, tokens=corrected,
+                     features=dict(features(corrected, stem_languages(text, detection))),
+                     detection=detection)
+
+    def match(self, text: str) -> MatchResult:
+        text = (text or "").strip()
+        if not any(ch.isalnum() for ch in text):
+            return MatchResult(Decision.EMPTY, None, [], 0.0, None)
+        query = self.build_query(text)
+        doc_scores = self.lexical.doc_scores(query)
+        pool = np.argsort(-doc_scores)[:POOL_DOCS]
+        pool = [int(i) for i in pool if doc_scores[i] > 0]
+        combined: dict[str, float] = {}
+        best_doc: dict[str, tuple[float, int]] = {}
+        for scorer in (self.lexical, self.profile, self.fuzzy):
+            for cand in scorer.score(query, pool if scorer is self.fuzzy else None):
+                combined[cand.topic_id] = combined.get(cand.topic_id, 0.0) + (
+                    scorer.weight * cand.score)
+                if scorer is not self.profile and cand.score > best_doc.get(
+                        cand.topic_id, (-1.0, -1))[0]:
+                    best_doc[cand.topic_id] = (cand.score, cand.doc_id)
+        ranked = sorted(combined.items(), key=lambda kv: -kv[1])
+        return self._decide(query, ranked, best_doc)
+
+    def _decide(self, query: Query, ranked: list[tuple[str, float]],
+                best_doc: dict[str, tuple[float, int]]) -> MatchResult:
+        detected = query.detection.lang
+        if not ranked:
+            return MatchResult(Decision.NOT_SURE, None, [], 0.0, detected)
+        topics = [(t, s) for t, s in ranked if not t.startswith(SMALLTALK_PREFIX)]
+        top_id, top_score = ranked[0]
+        doc_lang = self.index.docs[best_doc[top_id][1]].lang if top_id in best_doc else None
+        if top_id.startswith(SMALLTALK_PREFIX) and top_score >= SMALLTALK_MIN:
+            return MatchResult(Decision.SMALLTALK, None, [], round(top_score, 3), detected,
+                               smalltalk=top_id.removeprefix(SMALLTALK_PREFIX),
+                               ranked=ranked[:5], best_doc_lang=doc_lang)
+        if not topics:
+            return MatchResult(Decision.NOT_SURE, None, [], 0.0, detected)
+        best_id, best = topics[0]
+        doc_lang = self.index.docs[best_doc[best_id][1]].lang
+        others = [t for t, s in topics[1:4]]
+        if best < ANSWER_MIN:
+            suggestions = [t for t, s in topics[:3] if s >= SUGGEST_MIN]
+            return MatchResult(Decision.NOT_SURE, None, suggestions or others[:2],
+                               round(best, 3), detected, ranked=topics[:5],
+                               best_doc_lang=doc_lang)
+        if len(topics) > 1 and best - topics[1][1] < CLARIFY_MARGIN:
+            return MatchResult(Decision.CLARIFY, best_id, others, round(best, 3), detected,
+                               ranked=topics[:5], best_doc_lang=doc_lang)
+        return MatchResult(Decision.ANSWER, best_id, others, round(best, 3), detected,
+                           ranked=topics[:5], best_doc_lang=doc_lang)

@@ -1,0 +1,59 @@
+"""Fold the many ways people type a word into one form, for every supported script.
+
+Applied identically to content and to questions, so folding never needs to be "correct"
+German or Arabic, only consistent: umlauts and their ``ae/oe/ue`` spellings, Turkish dotted
+and dotless i, Arabic hamza/alef/yeh/teh marbuta variants, vowel marks and tatweel, Persian
+yeh and kaf, Cyrillic ё/й/ї and apostrophes, Arabic-Indic digits.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_CHAR_MAP = str.maketrans({
+    "ı": "i", "İ": "i",                       # Turkish dotless / dotted capital I
+    "ى": "ي", "ی": "ي", "ې": "ي", "ۍ": "ي",   # Arabic alef maksura, Persian/Pashto yeh
+    "ة": "ه", "ۀ": "ه", "ە": "ه",             # teh marbuta, heh with yeh
+    "ک": "ك", "ګ": "ك",                        # Persian keheh -> Arabic kaf
+    "ٱ": "ا",
+    "ـ": None,                                 # tatweel (kashida)
+    "\u200c": None, "\u200d": None,            # zero-width (non-)joiner
+    "\u200e": None, "\u200f": None,            # direction marks
+    "\u2068": None, "\u2069": None, "\u2066": None, "\u2067": None,
+    "ґ": "г", "ё": "е", "ъ": "ь",
+    "’": "'", "ʼ": "'", "`": "'", "´": "'",
+    "ß": "ss", "ø": "o", "ł": "l", "đ": "d", "æ": "ae", "œ": "oe",
+    **{chr(0x0660 + i): str(i) for i in range(10)},   # Arabic-Indic digits
+    **{chr(0x06F0 + i): str(i) for i in range(10)},   # Persian digits
+})
+
+_CYRILLIC_APOSTROPHE = re.compile(r"(?<=[а-яіїєґ])'(?=[а-яіїєґ])")
+_GERMAN_DIGRAPH = re.compile(r"(?<=[a-z])(ae|oe|ue)")
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+_LATIN_WORD = re.compile(r"^[a-z0-9]+$")
+
+
+def fold(text: str) -> str:
+    """Case-fold and fold letter variants; returns text with the same word boundaries."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = text.translate(_CHAR_MAP)
+    text = _CYRILLIC_APOSTROPHE.sub("", text)
+    # Drop combining marks (Latin diacritics, Arabic harakat and hamza, Cyrillic breve).
+    decomposed = unicodedata.normalize("NFD", text)
+    text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    text = unicodedata.normalize("NFC", text).translate(_CHAR_MAP)
+    return text
+
+
+def tokenize(text: str) -> list[str]:
+    """Folded word tokens; German ``ue`` and ``ü`` (now ``u``) end up the same."""
+    tokens = []
+    for tok in _TOKEN.findall(fold(text)):
+        tok = tok.replace("_", "")
+        if not tok:
+            continue
+        if _LATIN_WORD.match(tok):
+            tok = _GERMAN_DIGRAPH.sub(lambda m: m.group(1)[0], tok)
+        tokens.append(tok)
+    return tokens
