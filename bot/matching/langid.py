@@ -102,6 +102,13 @@ _ARABIZI_WORDS = frozenset(
 )
 
 
+def _only(text: str, script: re.Pattern[str]) -> str:
+    """The words written in one script: a Latin loanword inside Cyrillic or Arabic text
+    makes lingua give up on the whole text."""
+    words = [w for w in re.findall(r"\w+", text) if script.search(w)]
+    return " ".join(words) or text
+
+
 @dataclass(frozen=True)
 class Detection:
     lang: Lang | None  # None: not a supported language, or not enough evidence
@@ -113,9 +120,13 @@ class LanguageIdentifier:
     """Built once at start-up (models preloaded, so the first question is not slow)."""
 
     def __init__(
-        self, min_confidence: float = 0.55, loanwords: frozenset[str] = frozenset()
+        self,
+        min_confidence: float = 0.55,
+        loanwords: frozenset[str] = frozenset(),
+        vocabularies: dict[Lang, frozenset[str]] | None = None,
     ) -> None:
         self._min_confidence = min_confidence
+        self._vocabularies = vocabularies or {}
         # German official terms people paste into any language ("Kindergeld", "Jobcenter"):
         # they say nothing about the language the question is written in.
         self._loanwords = loanwords
@@ -135,14 +146,14 @@ class LanguageIdentifier:
             uk, ru = len(_UK_ONLY.findall(text)), len(_RU_ONLY.findall(text))
             if uk != ru:
                 return Detection(Lang.UK if uk > ru else Lang.RU, 0.99, True)
-            return self._among(text, [Lang.UK, Lang.RU], floor=0.0)
+            return self._among(_only(text, _CYRILLIC), [Lang.UK, Lang.RU], floor=0.0)
         if arab >= 2:
             fa, ar = len(_FA_ONLY.findall(text)), len(_AR_ONLY.findall(text))
             if fa and not ar:
                 return Detection(Lang.FA, 0.95, True)
             if ar and not fa:
                 return Detection(Lang.AR, 0.95, True)
-            return self._among(text, [Lang.AR, Lang.FA], floor=0.0)
+            return self._among(_only(text, _ARABIC_SCRIPT), [Lang.AR, Lang.FA], floor=0.0)
         if self._looks_like_arabizi(text):
             return Detection(Lang.AR, 0.8, True)
         latin_langs = [Lang.DE, Lang.EN, Lang.TR, Lang.PL, Lang.RO]
@@ -151,7 +162,27 @@ class LanguageIdentifier:
             found = self._among(stripped, latin_langs, floor=self._min_confidence)
             if found.lang is not None and found.lang is not Lang.DE:
                 return found
-        return self._among(text, latin_langs, floor=self._min_confidence if letters < 40 else 0.4)
+        found = self._among(text, latin_langs, floor=self._min_confidence if letters < 40 else 0.4)
+        if found.lang is None and self._vocabularies:
+            return self._by_vocabulary(text, latin_langs)
+        return found
+
+    def _by_vocabulary(self, text: str, langs: list[Lang]) -> Detection:
+        """Short, unaccented messages ("vatandaslik icin kac yil") give lingua too little;
+        the words of our own content in each language then decide, if one clearly wins."""
+        words = [fold(w) for w in re.findall(r"[^\W\d_]{2,}", text)]
+        words = [w for w in words if w not in self._loanwords]
+        if len(words) < 2:
+            return Detection(None, 0.0, True)
+        shares = sorted(
+            ((sum(w in self._vocabularies.get(lang, ()) for w in words) / len(words), lang)
+             for lang in langs),
+            reverse=True,
+        )
+        (best, lang), (second, _) = shares[0], shares[1]
+        if best >= 0.5 and best - second >= 0.25:
+            return Detection(lang, best, True)
+        return Detection(None, best, True)
 
     def _without_loanwords(self, text: str) -> str:
         if not self._loanwords:

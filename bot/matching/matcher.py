@@ -28,6 +28,7 @@ ANSWER_MIN = 0.30      # combined score needed to answer at all
 CLARIFY_MARGIN = 0.035  # top two topics closer than this: ask back
 SUGGEST_MIN = 0.20     # weakest score still worth offering as a suggestion
 SMALLTALK_MIN = 0.45
+SMALLTALK_MARGIN = 0.10  # small talk must clearly beat the best topic ("Fußball im Verein")
 POOL_DOCS = 60
 LEXICAL_WEIGHT = 0.55
 PROFILE_WEIGHT = 0.25
@@ -163,7 +164,12 @@ class Matcher:
             fold(k) for t in library.topics.values() if Lang.DE in t.translations
             for k in (*t.translations[Lang.DE].keywords,) if " " not in k
         }
-        self.langid = langid or LanguageIdentifier(loanwords=frozenset(german_terms))
+        vocabularies: dict[Lang, set[str]] = {}
+        for doc in docs:
+            vocabularies.setdefault(doc.lang, set()).update(doc.folded.split())
+        self.langid = langid or LanguageIdentifier(
+            loanwords=frozenset(german_terms),
+            vocabularies={lang: frozenset(v) for lang, v in vocabularies.items()})
         self.lexical = LexicalScorer(self.index, weight=LEXICAL_WEIGHT)
         self.profile = ProfileScorer(self.profile_index, weight=PROFILE_WEIGHT)
         self.fuzzy = FuzzyScorer(self.index, weight=FUZZY_WEIGHT)
@@ -210,13 +216,17 @@ class Matcher:
         topics = [(t, s) for t, s in ranked if not t.startswith(SMALLTALK_PREFIX)]
         top_id, top_score = ranked[0]
         doc_lang = self.index.docs[best_doc[top_id][1]].lang if top_id in best_doc else None
-        if top_id.startswith(SMALLTALK_PREFIX) and top_score >= SMALLTALK_MIN:
+        best_topic_score = topics[0][1] if topics else 0.0
+        if (top_id.startswith(SMALLTALK_PREFIX) and top_score >= SMALLTALK_MIN
+                and top_score - best_topic_score >= SMALLTALK_MARGIN):
             return MatchResult(Decision.SMALLTALK, None, [], round(top_score, 3), detected,
                                smalltalk=top_id.removeprefix(SMALLTALK_PREFIX),
                                ranked=ranked[:5], best_doc_lang=doc_lang)
         if not topics:
             return MatchResult(Decision.NOT_SURE, None, [], 0.0, detected)
         best_id, best = topics[0]
+        if top_id.startswith(SMALLTALK_PREFIX) and top_score - best < SMALLTALK_MARGIN:
+            best = min(best, top_score)
         doc_lang = self.index.docs[best_doc[best_id][1]].lang
         others = [t for t, s in topics[1:4]]
         if best < ANSWER_MIN:

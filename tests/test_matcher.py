@@ -1,0 +1,66 @@
+"""The matcher on our own questions (tests/data, written independently of the content's
+example questions and of the shared dev set)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.config import PROJECT_ROOT
+from bot.languages import Lang
+from bot.matching.matcher import Decision, Matcher
+from bot.matching.normalize import tokenize
+
+QUESTIONS = [json.loads(line) for line in
+             (PROJECT_ROOT / "tests" / "data" / "questions.jsonl").read_text("utf-8").splitlines()
+             if line.strip()]
+
+
+def test_own_questions_top1_and_refusals(matcher: Matcher) -> None:
+    in_scope = [q for q in QUESTIONS if q["topics"]]
+    out_of_scope = [q for q in QUESTIONS if not q["topics"]]
+    hits = [q["text"] for q in in_scope if matcher.match(q["text"]).topic_id in q["topics"]]
+    declined = [q["text"] for q in out_of_scope if matcher.match(q["text"]).topic_id is None]
+    assert len(hits) / len(in_scope) >= 0.9, set(q["text"] for q in in_scope) - set(hits)
+    assert len(declined) == len(out_of_scope)
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("Wie beantrage ich Kindergeld?", Lang.DE),
+    ("Who is entitled to Bürgergeld?", Lang.EN),
+    ("Як записатися на Integrationskurs?", Lang.UK),
+    ("Как записаться на Integrationskurs?", Lang.RU),
+    ("كيف أسجل في Integrationskurs؟", Lang.AR),
+    ("چطور برای Integrationskurs ثبت نام کنم؟", Lang.FA),
+    ("vatandaslik icin kac yil lazim", Lang.TR),
+    ("gdzie moge zlozyc wniosek o Kindergeld", Lang.PL),
+    ("unde pot depune cererea pentru Kindergeld", Lang.RO),
+    ("kif bi2dar sajjel 3al kurs", Lang.AR),
+])
+def test_reply_language_follows_the_question(matcher: Matcher, text: str, lang: Lang) -> None:
+    assert matcher.match(text).detected_lang is lang
+
+
+def test_typos_and_spelling_variants_still_match(matcher: Matcher) -> None:
+    for text in ("integrazionskurs anmeldng", "EINBUERGERUNG voraussetzungen",
+                 "einburgerung vorausetzungen"):
+        result = matcher.match(text)
+        assert result.topic_id is not None and result.topic_id.startswith(
+            ("sprache/integrationskurs", "verwaltung/einbuergerung")), text
+
+
+def test_small_talk_and_empty_input(matcher: Matcher) -> None:
+    assert matcher.match("hi").decision is Decision.SMALLTALK
+    assert matcher.match("   ").decision is Decision.EMPTY
+    assert matcher.match("👍👍").decision is Decision.EMPTY
+
+
+def test_folding_is_consistent_across_scripts() -> None:
+    assert tokenize("Einbürgerung") == tokenize("EINBUERGERUNG") == tokenize("einburgerung")
+    assert tokenize("İstanbul'da") == tokenize("istanbul'da")
+    assert tokenize("مُسْتَشْفَى") == tokenize("مستشفي")
+    assert tokenize("کیف") == tokenize("كيف")
+    assert tokenize("زبان‌ها") == tokenize("زبانها")
+    assert tokenize("їжак ґанок") == tokenize("іжак ганок")
+    assert tokenize("٢٠٢٦") == ["2026"]
