@@ -23,8 +23,8 @@ _md.disable(["html_block", "html_inline", "image"])
 # Unicode bidi isolation: FSI ... PDI keeps a left-to-right run (URL, German word, phone
 # number) in order inside Arabic or Farsi text without changing any visible character.
 FSI, PDI = "\u2068", "\u2069"
-_LTR_RUN = re.compile(r"[A-Za-z0-9+][A-Za-z0-9ÄÖÜäöüß@+:/.,()_\-–' ]*[A-Za-z0-9ÄÖÜäöüß)/]|"
-                      r"[A-Za-z0-9]")
+_LTR_RUN = re.compile(r"[A-Za-zÀ-ž0-9+][A-Za-zÀ-ž0-9@+:/.,_\-–' ]*[A-Za-zÀ-ž0-9/]|"
+                      r"[A-Za-zÀ-ž0-9]")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
 
 
