@@ -23,7 +23,6 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
@@ -31,7 +30,6 @@ from bot.config import PROJECT_ROOT
 from bot.content.loader import load_content
 from bot.content.model import ContentLibrary, Translation
 from bot.matching.matcher import Matcher
-from bot.matching.normalize import tokenize
 
 Ranker = Callable[[str], tuple[list[str], bool]]  # question -> (ranked topics, declined)
 WRATIO_DECLINE = 75.0   # below this best WRatio the baseline declines
