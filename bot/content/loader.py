@@ -30,6 +30,8 @@ from bot.content.topic_ids import deep_link_payload
 from bot.errors import ContentError, ContentProblem
 from bot.languages import Lang
 
+# libyaml's C parser when available (5-10x faster start-up); same safe semantics.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
 MD_LINK_RE = re.compile(r"\]\((\S+?)\)|<(https?://[^>\s]+)>|(?<![(<])\b(https?://[^\s)>\]]+)")
@@ -62,7 +64,7 @@ class _Collector:
 
 def _read_yaml(path: Path, out: _Collector, lang: str | None = None) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except UnicodeDecodeError:
         out.add(path, "", "file is not UTF-8 text", lang)
     except yaml.YAMLError as exc:
@@ -225,7 +227,7 @@ def _load_translation(path: Path, lang: Lang, allowed_urls: set[str],
         return None
     head, body = parts
     try:
-        meta = yaml.safe_load(head) or {}
+        meta = yaml.load(head, Loader=_YAML_LOADER) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 2})" if mark else ""

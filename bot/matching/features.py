@@ -42,17 +42,27 @@ def stem(lang: Lang, token: str) -> str:
     return _stemmer(_ALGORITHM[lang]).stemWord(token)
 
 
+@lru_cache(maxsize=500_000)
+def token_features(token: str, stem_langs: tuple[Lang, ...]) -> tuple[tuple[str, float], ...]:
+    """The features of one word; cached, since words repeat across thousands of texts."""
+    out: Counter[str] = Counter()
+    out["w:" + token] += WORD_WEIGHT
+    if len(token) >= 4 and not token.isdigit():
+        share = STEM_WEIGHT / max(len(stem_langs), 1)
+        for lang in stem_langs:
+            out["s:" + stem(lang, token)] += share
+    if len(token) >= NGRAM:
+        padded = f"^{token}$"
+        for i in range(len(padded) - NGRAM + 1):
+            out["g:" + padded[i : i + NGRAM]] += NGRAM_WEIGHT
+    return tuple(out.items())
+
+
 def features(tokens: Sequence[str], stem_langs: Sequence[Lang] = ()) -> Counter[str]:
     """Feature -> raw weight (before idf); the same function for content and questions."""
     out: Counter[str] = Counter()
-    share = STEM_WEIGHT / max(len(stem_langs), 1)
+    langs = tuple(stem_langs)
     for tok in tokens:
-        out["w:" + tok] += WORD_WEIGHT
-        if len(tok) >= 4 and not tok.isdigit():
-            for lang in stem_langs:
-                out["s:" + stem(lang, tok)] += share
-        if len(tok) >= NGRAM:
-            padded = f"^{tok}$"
-            for i in range(len(padded) - NGRAM + 1):
-                out["g:" + padded[i : i + NGRAM]] += NGRAM_WEIGHT
+        for name, weight in token_features(tok, langs):
+            out[name] += weight
     return out

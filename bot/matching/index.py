@@ -1,5 +1,5 @@
 """The searchable form of the content: one document per title, example question, keyword
-and small-talk phrase, in every language, as sparse tf-idf vectors in posting arrays.
+and small-talk phrase, in every language, as sparse tf-idf vectors in CSR posting arrays.
 
 Inverse document frequency counts *topics*, not documents: a word used in every topic's
 questions ("how", "ich", "можно") carries no weight in any language, which replaces
@@ -8,10 +8,12 @@ hand-kept stop-word lists for nine languages.
 
 from __future__ import annotations
 
-import math
-from collections import defaultdict
+from array import array
+from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import repeat
 
 import numpy as np
 
@@ -40,63 +42,118 @@ class Document:
     folded: str
 
 
+@dataclass(frozen=True)
+class SparseRows:
+    """Documents x features as COO triplets: feature ids, document ids, raw weights."""
+
+    feature_ids: dict[str, int]
+    features: np.ndarray
+    docs: np.ndarray
+    weights: np.ndarray
+
+    @classmethod
+    def from_counters(cls, counters: Sequence[Counter[str]]) -> SparseRows:
+        names: set[str] = set().union(*counters) if counters else set()
+        ids = {name: i for i, name in enumerate(sorted(names))}
+        f_col, d_col, w_col = array("i"), array("i"), array("d")
+        for doc_id, counter in enumerate(counters):
+            f_col.extend(map(ids.__getitem__, counter))
+            d_col.extend(repeat(doc_id, len(counter)))
+            w_col.extend(counter.values())
+        return cls(ids, np.frombuffer(f_col, dtype=np.int32),
+                   np.frombuffer(d_col, dtype=np.int32), np.frombuffer(w_col, dtype=np.float64))
+
+    def grouped(self, group_of_doc: np.ndarray) -> SparseRows:
+        """Rows summed by group (documents -> topic profiles), without leaving numpy."""
+        n_features = max(len(self.feature_ids), 1)
+        key = group_of_doc[self.docs].astype(np.int64) * n_features + self.features
+        unique, inverse = np.unique(key, return_inverse=True)
+        return SparseRows(self.feature_ids, (unique % n_features).astype(np.int32),
+                          (unique // n_features).astype(np.int32),
+                          np.bincount(inverse, weights=self.weights))
+
+
 class SearchIndex:
     """Immutable after construction; safe to share between threads and handlers."""
 
-    def __init__(self, docs: list[Document]) -> None:
-        docs = sorted(docs, key=lambda d: d.topic_id)  # topics contiguous for reduceat
-        self.docs = docs
+    def __init__(self, docs: Sequence[Document], rows: SparseRows | None = None) -> None:
+        if rows is None:
+            rows = SparseRows.from_counters([features(d.folded.split(), (d.lang,))
+                                             for d in docs])
+        order = sorted(range(len(docs)), key=lambda i: docs[i].topic_id)
+        self.docs = [docs[i] for i in order]  # topics contiguous for reduceat
+        rank = np.empty(len(docs), dtype=np.int32)
+        rank[order] = np.arange(len(docs), dtype=np.int32)
         self.topic_ids: list[str] = []
         starts: list[int] = []
-        for i, doc in enumerate(docs):
+        for i, doc in enumerate(self.docs):
             if not self.topic_ids or self.topic_ids[-1] != doc.topic_id:
                 self.topic_ids.append(doc.topic_id)
                 starts.append(i)
+        n_docs = len(self.docs)
         self.topic_starts = np.array(starts, dtype=np.int64)
-        self.doc_topic = np.repeat(np.arange(len(starts)), np.diff([*starts, len(docs)]))
+        self.doc_topic = np.repeat(np.arange(len(starts), dtype=np.int32),
+                                   np.diff([*starts, n_docs]))
 
-        doc_feats = [features(d.folded.split(), (d.lang,)) for d in docs]
-        topics_with: dict[str, set[int]] = defaultdict(set)
-        for feats, topic_idx in zip(doc_feats, self.doc_topic, strict=True):
-            for f in feats:
-                topics_with[f].add(int(topic_idx))
+        self.feature_ids = rows.feature_ids
+        f, d, w = rows.features, rank[rows.docs], rows.weights
+        n_features = len(self.feature_ids)
         n_topics = max(len(self.topic_ids), 1)
-        self.idf = {f: math.log(1 + n_topics / len(t)) for f, t in topics_with.items()}
-        self.unknown_idf = math.log(1 + n_topics)
+        pairs = np.unique(f.astype(np.int64) * n_topics + self.doc_topic[d])
+        topics_per_feature = np.bincount(pairs // n_topics, minlength=n_features)
+        self.idf = np.log1p(n_topics / np.maximum(topics_per_feature, 1))
+        self.unknown_idf = float(np.log1p(n_topics))
+        tfidf = np.where(w > 1, 1 + np.log(np.maximum(w, 1e-9)), w) * self.idf[f]
+        norms = np.sqrt(np.bincount(d, weights=tfidf * tfidf, minlength=n_docs))
+        tfidf /= np.maximum(norms[d], 1e-12)
+        by_feature = np.argsort(f, kind="stable")
+        self._post_docs = d[by_feature].copy()
+        self._post_w = tfidf[by_feature].astype(np.float32)
+        self._indptr = np.concatenate(([0], np.cumsum(np.bincount(f, minlength=n_features))))
 
-        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        for doc_id, feats in enumerate(doc_feats):
-            vec = {f: (1 + math.log(w) if w > 1 else w) * self.idf[f] for f, w in feats.items()}
-            norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-            for f, v in vec.items():
-                postings[f].append((doc_id, v / norm))
-        self._post_ids: dict[str, np.ndarray] = {}
-        self._post_w: dict[str, np.ndarray] = {}
-        for f, plist in postings.items():
-            self._post_ids[f] = np.fromiter((p[0] for p in plist), dtype=np.int32,
-                                            count=len(plist))
-            self._post_w[f] = np.fromiter((p[1] for p in plist), dtype=np.float32,
-                                          count=len(plist))
-        self.vocabulary = sorted({t for d in docs for t in d.folded.split() if len(t) >= 4})
-        self._vocab_set = frozenset(t for d in docs for t in d.folded.split())
+        vocab = {t for doc in self.docs for t in doc.folded.split()}
+        self._vocab_set = frozenset(vocab)
+        # Typo correction only compares words of similar length with the same first letter.
+        buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
+        for word in vocab:
+            if len(word) >= 4:
+                buckets[(word[0], len(word))].append(word)
+        self._typo_buckets = dict(buckets)
 
     def knows(self, token: str) -> bool:
         return token in self._vocab_set
 
+    def similar_words(self, token: str) -> list[str]:
+        """Vocabulary words that could be ``token`` with a typo (same first letter)."""
+        lo, hi = int(len(token) * 0.75), int(len(token) * 1.3) + 1
+        out: list[str] = []
+        for length in range(max(lo, 4), hi + 1):
+            out.extend(self._typo_buckets.get((token[0], length), ()))
+        return out
+
     def cosine(self, query_features: dict[str, float]) -> np.ndarray:
         """Cosine similarity of the query with every document (unknown features count
         against the query, so a question about something else scores low everywhere)."""
-        vec = {f: (1 + math.log(w) if w > 1 else w) * self.idf.get(f, self.unknown_idf)
-               for f, w in query_features.items()}
-        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-        ids, weights = [], []
-        for f, v in vec.items():
-            if f in self._post_ids:
-                ids.append(self._post_ids[f])
-                weights.append(self._post_w[f] * (v / norm))
-        if not ids:
+        weights: list[float] = []
+        fids: list[int] = []
+        norm_sq = 0.0
+        for name, raw in query_features.items():
+            tf = 1 + np.log(raw) if raw > 1 else raw
+            fid = self.feature_ids.get(name)
+            value = tf * (self.idf[fid] if fid is not None else self.unknown_idf)
+            norm_sq += value * value
+            if fid is not None:
+                fids.append(fid)
+                weights.append(value)
+        if not fids:
             return np.zeros(len(self.docs), dtype=np.float64)
-        return np.bincount(np.concatenate(ids), weights=np.concatenate(weights),
+        norm = np.sqrt(norm_sq) or 1.0
+        ids, contributions = [], []
+        for fid, value in zip(fids, weights, strict=True):
+            a, b = self._indptr[fid], self._indptr[fid + 1]
+            ids.append(self._post_docs[a:b])
+            contributions.append(self._post_w[a:b] * (value / norm))
+        return np.bincount(np.concatenate(ids), weights=np.concatenate(contributions),
                            minlength=len(self.docs))
 
     def best_per_topic(self, doc_scores: np.ndarray) -> np.ndarray:
@@ -126,11 +183,20 @@ def documents_from(library: ContentLibrary) -> list[Document]:
     return docs
 
 
-def profiles_from(docs: list[Document]) -> list[Document]:
-    """One document per topic and language joining its title, questions and keywords:
-    matches questions that share words with several of a topic's examples at once."""
-    grouped: dict[tuple[str, Lang], list[str]] = defaultdict(list)
-    for doc in docs:
-        grouped[(doc.topic_id, doc.lang)].append(doc.folded)
-    return [Document(topic_id, lang, DocKind.PROFILE, "", " ".join(parts))
-            for (topic_id, lang), parts in grouped.items()]
+def build_indexes(docs: list[Document]) -> tuple[SearchIndex, SearchIndex]:
+    """The document index and the profile index (one document per topic and language,
+    joining its texts: matches questions that share words with several examples)."""
+    rows = SparseRows.from_counters([features(d.folded.split(), (d.lang,)) for d in docs])
+    profile_of: dict[tuple[str, Lang], int] = {}
+    members: list[list[str]] = []
+    group = np.empty(len(docs), dtype=np.int32)
+    for i, doc in enumerate(docs):
+        key = (doc.topic_id, doc.lang)
+        if key not in profile_of:
+            profile_of[key] = len(members)
+            members.append([])
+        group[i] = profile_of[key]
+        members[group[i]].append(doc.folded)
+    profiles = [Document(topic_id, lang, DocKind.PROFILE, "", " ".join(members[pid]))
+                for (topic_id, lang), pid in profile_of.items()]
+    return SearchIndex(docs, rows), SearchIndex(profiles, rows.grouped(group))

@@ -20,7 +20,7 @@ from rapidfuzz import fuzz, process
 from bot.content.model import ContentLibrary
 from bot.languages import Lang
 from bot.matching.features import features
-from bot.matching.index import SMALLTALK_PREFIX, SearchIndex, documents_from, profiles_from
+from bot.matching.index import SMALLTALK_PREFIX, SearchIndex, build_indexes, documents_from
 from bot.matching.langid import Detection, LanguageIdentifier
 from bot.matching.normalize import fold, tokenize
 
@@ -49,6 +49,7 @@ class Query:
     tokens: list[str]
     features: dict[str, float]
     detection: Detection
+    memo: dict[int, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -87,10 +88,13 @@ class LexicalScorer:
     def __init__(self, index: SearchIndex, weight: float = 0.78) -> None:
         self.index = index
         self.weight = weight
-        self.last_doc_scores: np.ndarray | None = None
 
     def doc_scores(self, query: Query) -> np.ndarray:
-        return self.index.cosine(query.features)
+        """Computed once per query and index, however many times it is asked for."""
+        key = id(self.index)
+        if key not in query.memo:
+            query.memo[key] = self.index.cosine(query.features)
+        return query.memo[key]
 
     def score(self, query: Query, pool: Sequence[int] | None) -> list[Candidate]:
         scores = self.doc_scores(query)
@@ -158,8 +162,7 @@ class Matcher:
     def __init__(self, library: ContentLibrary,
                  langid: LanguageIdentifier | None = None) -> None:
         docs = documents_from(library)
-        self.index = SearchIndex(docs)
-        self.profile_index = SearchIndex(profiles_from(docs))
+        self.index, self.profile_index = build_indexes(docs)
         german_terms = {
             fold(k) for t in library.topics.values() if Lang.DE in t.translations
             for k in (*t.translations[Lang.DE].keywords,) if " " not in k
@@ -179,8 +182,8 @@ class Matcher:
         corrected = list(tokens)
         for tok in tokens:
             if len(tok) >= 5 and not tok.isdigit() and not self.index.knows(tok):
-                hit = process.extractOne(tok, self.index.vocabulary, scorer=fuzz.ratio,
-                                         score_cutoff=82)
+                hit = process.extractOne(tok, self.index.similar_words(tok),
+                                         scorer=fuzz.ratio, score_cutoff=82)
                 if hit:
                     corrected.append(hit[0])
         detection = self.langid.detect(text)

@@ -28,6 +28,11 @@ _CHAR_MAP = str.maketrans({
     **{chr(0x06F0 + i): str(i) for i in range(10)},   # Persian digits
 })
 
+# Combining marks of the scripts we meet (Latin diacritics, Cyrillic, Arabic harakat and
+# hamza above/below, Qur'anic marks): a regex is much faster than a per-character loop.
+_COMBINING = re.compile("[\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a"
+                        "\u064b-\u065f\u0670\u06d6-\u06ed\u1ab0-\u1aff\u1dc0-\u1dff"
+                        "\u20d0-\u20ff\ufe20-\ufe2f]")
 _CYRILLIC_APOSTROPHE = re.compile(r"(?<=[а-яіїєґ])'(?=[а-яіїєґ])")
 _GERMAN_DIGRAPH = re.compile(r"(?<=[a-z])(ae|oe|ue)")
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -40,8 +45,7 @@ def fold(text: str) -> str:
     text = text.translate(_CHAR_MAP)
     text = _CYRILLIC_APOSTROPHE.sub("", text)
     # Drop combining marks (Latin diacritics, Arabic harakat and hamza, Cyrillic breve).
-    decomposed = unicodedata.normalize("NFD", text)
-    text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    text = _COMBINING.sub("", unicodedata.normalize("NFD", text))
     text = unicodedata.normalize("NFC", text).translate(_CHAR_MAP)
     return text
 
