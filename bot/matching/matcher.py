@@ -9,6 +9,7 @@ greeting never gets a confident wrong answer.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -19,12 +20,12 @@ from rapidfuzz import fuzz, process
 
 from bot.content.model import ContentLibrary
 from bot.languages import Lang
+from bot.matching.calibration import Calibration
 from bot.matching.features import features
 from bot.matching.index import SMALLTALK_PREFIX, SearchIndex, build_indexes, documents_from
 from bot.matching.langid import Detection, LanguageIdentifier
 from bot.matching.normalize import fold, tokenize
 
-ANSWER_MIN = 0.30      # combined score needed to answer at all
 CLARIFY_MARGIN = 0.035  # top two topics closer than this: ask back
 SUGGEST_MIN = 0.20     # weakest score still worth offering as a suggestion
 SMALLTALK_MIN = 0.45
@@ -78,6 +79,7 @@ class MatchResult:
     smalltalk: str | None = None
     ranked: list[tuple[str, float]] = field(default_factory=list)
     best_doc_lang: Lang | None = None
+    evidence: dict[str, float] = field(default_factory=dict)
 
 
 class LexicalScorer:
@@ -160,7 +162,9 @@ class Matcher:
     """Built once from the content library; ``match`` is pure and thread-safe."""
 
     def __init__(self, library: ContentLibrary,
-                 langid: LanguageIdentifier | None = None) -> None:
+                 langid: LanguageIdentifier | None = None,
+                 calibration: Calibration | None = None) -> None:
+        self.calibration = calibration or Calibration.load()
         docs = documents_from(library)
         self.index, self.profile_index = build_indexes(docs)
         german_terms = {
@@ -199,26 +203,52 @@ class Matcher:
         doc_scores = self.lexical.doc_scores(query)
         pool = np.argsort(-doc_scores)[:POOL_DOCS]
         pool = [int(i) for i in pool if doc_scores[i] > 0]
+        per_scorer: dict[str, dict[str, Candidate]] = {}
         combined: dict[str, float] = {}
-        best_doc: dict[str, tuple[float, int]] = {}
         for scorer in (self.lexical, self.profile, self.fuzzy):
-            for cand in scorer.score(query, pool if scorer is self.fuzzy else None):
+            found = scorer.score(query, pool if scorer is self.fuzzy else None)
+            per_scorer[scorer.name] = {c.topic_id: c for c in found}
+            for cand in found:
                 combined[cand.topic_id] = combined.get(cand.topic_id, 0.0) + (
                     scorer.weight * cand.score)
-                if scorer is not self.profile and cand.score > best_doc.get(
-                        cand.topic_id, (-1.0, -1))[0]:
-                    best_doc[cand.topic_id] = (cand.score, cand.doc_id)
         ranked = sorted(combined.items(), key=lambda kv: -kv[1])
-        return self._decide(query, ranked, best_doc)
+        return self._decide(query, ranked, per_scorer)
+
+    def evidence(self, query: Query, topic_id: str, ranked: list[tuple[str, float]],
+                 per_scorer: dict[str, dict[str, Candidate]]) -> dict[str, float]:
+        """What the calibrated confidence is computed from (see calibration.py)."""
+        scores = dict(ranked)
+        topic_scores = [s for t, s in ranked if t != topic_id]
+        profile = per_scorer["profile"].get(topic_id)
+        words = set(self.profile_index.docs[profile.doc_id].folded.split()) if profile else set()
+        original = [t for t in tokenize(query.text) if len(t) >= 2]
+        idf = self.index.idf
+        weights = []
+        for tok in original:
+            fid = self.index.feature_ids.get("w:" + tok)
+            weights.append((float(idf[fid]) if fid is not None else self.index.unknown_idf,
+                            tok in words))
+        total = sum(w for w, _ in weights) or 1.0
+        return {
+            "score": scores.get(topic_id, 0.0),
+            "margin": scores.get(topic_id, 0.0) - (topic_scores[0] if topic_scores else 0.0),
+            "lexical": per_scorer["lexical"].get(topic_id, Candidate("", 0.0, 0)).score,
+            "profile": profile.score if profile else 0.0,
+            "fuzzy": per_scorer["fuzzy"].get(topic_id, Candidate("", 0.0, 0)).score,
+            "known": (sum(self.index.knows(t) for t in original) / len(original)
+                      if original else 0.0),
+            "coverage": sum(w for w, hit in weights if hit) / total,
+            "length": math.log1p(len(original)),
+        }
 
     def _decide(self, query: Query, ranked: list[tuple[str, float]],
-                best_doc: dict[str, tuple[float, int]]) -> MatchResult:
+                per_scorer: dict[str, dict[str, Candidate]]) -> MatchResult:
         detected = query.detection.lang
         if not ranked:
             return MatchResult(Decision.NOT_SURE, None, [], 0.0, detected)
         topics = [(t, s) for t, s in ranked if not t.startswith(SMALLTALK_PREFIX)]
         top_id, top_score = ranked[0]
-        doc_lang = self.index.docs[best_doc[top_id][1]].lang if top_id in best_doc else None
+        doc_lang = self._doc_lang(top_id, per_scorer)
         best_topic_score = topics[0][1] if topics else 0.0
         if (top_id.startswith(SMALLTALK_PREFIX) and top_score >= SMALLTALK_MIN
                 and top_score - best_topic_score >= SMALLTALK_MARGIN):
@@ -227,18 +257,23 @@ class Matcher:
                                ranked=ranked[:5], best_doc_lang=doc_lang)
         if not topics:
             return MatchResult(Decision.NOT_SURE, None, [], 0.0, detected)
-        best_id, best = topics[0]
-        if top_id.startswith(SMALLTALK_PREFIX) and top_score - best < SMALLTALK_MARGIN:
-            best = min(best, top_score)
-        doc_lang = self.index.docs[best_doc[best_id][1]].lang
-        others = [t for t, s in topics[1:4]]
-        if best < ANSWER_MIN:
+        best_id, _ = topics[0]
+        doc_lang = self._doc_lang(best_id, per_scorer)
+        evidence = self.evidence(query, best_id, ranked, per_scorer)
+        confidence = self.calibration.confidence(evidence)
+        others = [t for t, _ in topics[1:4]]
+        if confidence < self.calibration.answer_threshold:
             suggestions = [t for t, s in topics[:3] if s >= SUGGEST_MIN]
             return MatchResult(Decision.NOT_SURE, None, suggestions or others[:2],
-                               round(best, 3), detected, ranked=topics[:5],
-                               best_doc_lang=doc_lang)
-        if len(topics) > 1 and best - topics[1][1] < CLARIFY_MARGIN:
-            return MatchResult(Decision.CLARIFY, best_id, others, round(best, 3), detected,
-                               ranked=topics[:5], best_doc_lang=doc_lang)
-        return MatchResult(Decision.ANSWER, best_id, others, round(best, 3), detected,
-                           ranked=topics[:5], best_doc_lang=doc_lang)
+                               round(confidence, 3), detected, ranked=topics[:5],
+                               best_doc_lang=doc_lang, evidence=evidence)
+        decision = Decision.ANSWER
+        if len(topics) > 1 and evidence["margin"] < CLARIFY_MARGIN:
+            decision = Decision.CLARIFY
+        return MatchResult(decision, best_id, others, round(confidence, 3), detected,
+                           ranked=topics[:5], best_doc_lang=doc_lang, evidence=evidence)
+
+    def _doc_lang(self, topic_id: str, per_scorer: dict[str, dict[str, Candidate]]
+                  ) -> Lang | None:
+        cand = per_scorer["lexical"].get(topic_id)
+        return self.index.docs[cand.doc_id].lang if cand else None
