@@ -45,7 +45,7 @@ def test_choosing_language_is_remembered_and_menu_follows(engine, storage) -> No
 
 
 def test_deep_link_opens_topic_in_its_language(engine, storage) -> None:
-    [reply] = cmd(engine, "start", text="en_sprache_integrationskurs")
+    reply = cmd(engine, "start", text="en_sprache_integrationskurs")[0]
     assert reply.kind is ReplyKind.ANSWER
     assert reply.topic_id == "sprache/integrationskurs" and reply.lang is Lang.EN
     assert storage.get_prefs("test", "42").lang == "en"
@@ -58,7 +58,7 @@ def test_menu_browses_fields_topics_answer_and_back(engine) -> None:
     [field] = press(engine, "field:asyl")
     assert topic_payload("asyl/wohnen") in payloads(field)
     assert "menu" in payloads(field)  # a way back
-    [answer] = press(engine, topic_payload("asyl/wohnen"))
+    answer = press(engine, topic_payload("asyl/wohnen"))[0]
     assert answer.kind is ReplyKind.ANSWER and answer.lang is Lang.EN
     assert feedback_payload("asyl/wohnen", True) in payloads(answer)
     assert "Sources:" in answer.text
@@ -66,7 +66,7 @@ def test_menu_browses_fields_topics_answer_and_back(engine) -> None:
 
 def test_free_text_answers_in_the_question_language(engine) -> None:
     press(engine, lang_payload(Lang.DE))
-    [reply] = say(engine, "How can I register for an integration course?")
+    reply = say(engine, "How can I register for an integration course?")[0]
     assert reply.kind is ReplyKind.ANSWER
     assert reply.topic_id == "sprache/integrationskurs"
     assert reply.lang is Lang.EN
@@ -134,3 +134,16 @@ def test_area_choice_filters_offices(engine, library) -> None:
     assert any(name in city.text.replace("\\", "") for name in city_only)
     [saved] = press(engine, "area:landstuhl")
     assert "Landstuhl" in saved.text
+
+
+def test_asks_once_where_the_user_lives_when_offices_differ(engine, storage) -> None:
+    press(engine, lang_payload(Lang.DE))
+    first = press(engine, topic_payload("verwaltung/aufenthalt"))
+    assert [r.kind for r in first] == [ReplyKind.ANSWER, ReplyKind.MENU]
+    assert "area:stadt-kaiserslautern" in payloads(first[1])
+    second = press(engine, topic_payload("verwaltung/einbuergerung-antrag"))
+    assert [r.kind for r in second] == [ReplyKind.ANSWER]  # asked once only
+    press(engine, "area:stadt-kaiserslautern")
+    assert storage.get_prefs("test", "42").area == "stadt-kaiserslautern"
+    [city] = press(engine, topic_payload("verwaltung/aufenthalt"))
+    assert "Kreisverwaltung Kaiserslautern – Ausländerbehörde" not in city.text

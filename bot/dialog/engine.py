@@ -251,7 +251,7 @@ class DialogEngine:
                  Area.ENKENBACH_ALSENBORN, Area.LANDSTUHL, Area.OTTERBACH_OTTERBERG,
                  Area.RAMSTEIN_MIESENBACH, Area.WEILERBACH]
         labels = {Area.STADT_KAISERSLAUTERN: _("City of Kaiserslautern")}
-        rows = [(Button(labels.get(a, _AREA_NAMES[a]), Payload(Action.AREA, a.value).encode()),)
+        rows = [(Button(labels.get(a) or _AREA_NAMES[a], Payload(Action.AREA, a.value).encode()),)
                 for a in areas]
         text = _("Where do you live? Some offices differ between the city of Kaiserslautern "
                  "and the municipalities of the district.")
@@ -392,8 +392,15 @@ class DialogEngine:
         return tr.title if tr else topic_id
 
     def _topic_replies(self, ctx: Context, topic_id: str) -> list[Reply]:
+        """The answer; the first time an answer depends on where the user lives (city or
+        district office), also ask where that is, once, and remember it."""
         topic = self.library.topics[topic_id]
-        return [self.render_topic(topic, ctx.lang, ctx.area)]
+        replies = [self.render_topic(topic, ctx.lang, ctx.area)]
+        if (ctx.area is None and not ctx.prefs.area_asked and self.storage is not None
+                and _differs_by_area(topic)):
+            self._save_prefs(ctx, area_asked=True)
+            replies.append(self._area_picker(ctx))
+        return replies
 
     def render_topic(self, topic: Topic, lang: Lang, area: Area | None = None) -> Reply:
         """The answer card: text, where to go, sources and review date, feedback buttons."""
@@ -449,6 +456,15 @@ class DialogEngine:
         if details:
             lines.append("  " + " · ".join(details))
         return "  \n".join(lines)
+
+
+def _differs_by_area(topic: Topic) -> bool:
+    """True when the city of Kaiserslautern and the district have different offices."""
+    served = [set(c.serves) for c in topic.contacts]
+    city_only = any(Area.STADT_KAISERSLAUTERN in s and Area.LANDKREIS not in s for s in served)
+    district_only = any(Area.STADT_KAISERSLAUTERN not in s and Area.BUNDESWEIT not in s
+                        for s in served)
+    return city_only and district_only
 
 
 _AREA_NAMES = {

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from alembic import command as alembic_command
+from alembic.config import Config as AlembicConfig
 from sqlalchemy import (
     Boolean,
     DateTime,
@@ -29,6 +31,7 @@ from bot.errors import StorageError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 def _now() -> dt.datetime:
@@ -48,6 +51,7 @@ class UserRow(Base):
     external_id: Mapped[str] = mapped_column(String(64))
     lang: Mapped[str | None] = mapped_column(String(8), nullable=True)
     area: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    area_asked: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, onupdate=_now)
 
 
@@ -79,6 +83,7 @@ class Prefs:
     lang: str | None = None
     area: str | None = None
     known: bool = False
+    area_asked: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,7 +106,16 @@ class Storage:
         self._session = sessionmaker(self._engine, expire_on_commit=False)
         self._retries = retries
         self._backoff = backoff
-        self._retry(lambda: Base.metadata.create_all(self._engine))
+        self._retry(self._migrate)
+
+    def _migrate(self) -> None:
+        """Bring the schema to the latest Alembic revision (safe to run in every process:
+        Alembic's version table makes a finished migration a no-op)."""
+        config = AlembicConfig()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with self._engine.begin() as connection:
+            config.attributes["connection"] = connection
+            alembic_command.upgrade(config, "head")
 
     def _retry(self, op: Callable[[], T]) -> T:
         for attempt in range(1, self._retries + 1):
@@ -125,11 +139,12 @@ class Storage:
         def fn(s: Session) -> Prefs:
             row = s.scalar(select(UserRow).where(UserRow.channel == channel,
                                                  UserRow.external_id == external_id))
-            return Prefs(row.lang, row.area, True) if row else Prefs()
+            return Prefs(row.lang, row.area, True, row.area_asked) if row else Prefs()
         return self._tx(fn)
 
-    def update_prefs(self, channel: str, external_id: str, **changes: str | None) -> Prefs:
-        allowed = {"lang", "area"}
+    def update_prefs(self, channel: str, external_id: str,
+                     **changes: str | bool | None) -> Prefs:
+        allowed = {"lang", "area", "area_asked"}
         if set(changes) - allowed:
             raise ValueError(f"unknown preference {set(changes) - allowed}")
 
@@ -141,7 +156,7 @@ class Storage:
                 s.add(row)
             for key, value in changes.items():
                 setattr(row, key, value)
-            return Prefs(row.lang, row.area, True)
+            return Prefs(row.lang, row.area, True, bool(row.area_asked))
         return self._tx(fn)
 
     def forget_user(self, channel: str, external_id: str) -> bool:
@@ -155,10 +170,11 @@ class Storage:
             return True
         return self._tx(fn)
 
-    def export_user(self, channel: str, external_id: str) -> dict[str, str | None]:
+    def export_user(self, channel: str, external_id: str) -> dict[str, str | bool | None]:
+        """Everything stored about one user, for a data access request."""
         prefs = self.get_prefs(channel, external_id)
         return {"channel": channel, "user": external_id, "language": prefs.lang,
-                "area": prefs.area}
+                "area": prefs.area, "asked_for_area": prefs.area_asked}
 
     def add_feedback(self, topic_id: str, lang: str, helpful: bool) -> None:
         self._tx(lambda s: s.add(FeedbackRow(topic_id=topic_id, lang=lang, helpful=helpful)))
