@@ -37,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     cov = csub.add_parser("coverage", help="print coverage of topics x languages")
     cov.add_argument("--json", action="store_true")
     cov.add_argument("--format", choices=["table", "json", "markdown"], default="table")
+    cov.add_argument("--output", metavar="FILE", help="write the report to FILE")
     un = sub.add_parser("unanswered", help="questions that found no answer")
     un.add_argument("--limit", type=int, default=50)
     return ap

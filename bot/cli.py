@@ -33,7 +33,12 @@ def _content(args: argparse.Namespace) -> int:
     matrix = coverage_matrix(library)
     if args.content_command == "coverage":
         fmt = "json" if args.json else args.format
-        print(_format_coverage(matrix, fmt))
+        report = _format_coverage(matrix, fmt)
+        if args.output:
+            Path(args.output).write_text(report + "\n", encoding="utf-8")
+            print(f"written {args.output}")
+        else:
+            print(report)
         return 0
     if not args.quiet:
         print(_format_coverage(matrix, "table"))

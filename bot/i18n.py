@@ -46,13 +46,6 @@ class Catalogs:
     def ngettext(self, lang: Lang) -> Callable[[str, str, int], str]:
         return self._translations[lang].ngettext
 
-    def translated_ratio(self, lang: Lang, msgids: list[str]) -> float:
-        """Share of ``msgids`` that have a translation (for the coverage report)."""
-        if not msgids:
-            return 1.0
-        _ = self.gettext(lang)
-        return sum(_(m) != m for m in msgids) / len(msgids)
-
 
 def format_day(day, lang: Lang) -> str:
     """A review date the way people of that language write dates (CLDR medium format)."""

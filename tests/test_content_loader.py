@@ -16,7 +16,7 @@ from bot.languages import Lang
 GOOD_MD = """---
 title: Testthema
 status: published
-questions: [eins, zwei, drei, vier, fünf]
+questions: [eins, zwei, drei, vier, fünf, sechs, sieben, acht]
 keywords: [test]
 ---
 Ein **Text** mit [Quelle](https://example.org/a).

@@ -37,7 +37,7 @@ URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
 MD_LINK_RE = re.compile(r"\]\((\S+?)\)|<(https?://[^>\s]+)>|(?<![(<])\b(https?://[^\s)>\]]+)")
 FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)(.*)\Z", re.S)
 
-MIN_QUESTIONS = 5
+MIN_QUESTIONS = 8
 MAX_BODY_CHARS = 6000
 TOPIC_KEYS = {"reviewed", "sources", "contacts", "related", "applies_to"}
 CONTACT_KEYS = {"name", "address", "phone", "email", "hours", "web", "serves", "source",
