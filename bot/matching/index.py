@@ -115,7 +115,7 @@ class SearchIndex:
         self._vocab_set = frozenset(vocab)
         # Typo correction only compares words of similar length with the same first letter.
         buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
-        for word in vocab:
+        for word in sorted(vocab):  # sorted: ties resolve the same way in every process
             if len(word) >= 4:
                 buckets[(word[0], len(word))].append(word)
         self._typo_buckets = dict(buckets)
@@ -131,7 +131,8 @@ class SearchIndex:
             out.extend(self._typo_buckets.get((token[0], length), ()))
         return out
 
-    def cosine(self, query_features: dict[str, float]) -> np.ndarray:
+    def cosine(self, query_features: dict[str, float],
+               unknown_weight: float = 1.0) -> np.ndarray:
         """Cosine similarity of the query with every document (unknown features count
         against the query, so a question about something else scores low everywhere)."""
         weights: list[float] = []
@@ -141,7 +142,7 @@ class SearchIndex:
             tf = 1 + np.log(raw) if raw > 1 else raw
             fid = self.feature_ids.get(name)
             value = tf * (self.idf[fid] if fid is not None else self.unknown_idf)
-            norm_sq += value * value
+            norm_sq += value * value * (1.0 if fid is not None else unknown_weight)
             if fid is not None:
                 fids.append(fid)
                 weights.append(value)

@@ -10,6 +10,7 @@ greeting never gets a confident wrong answer.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -27,13 +28,17 @@ from bot.matching.langid import Detection, LanguageIdentifier
 from bot.matching.normalize import fold, tokenize
 
 CLARIFY_MARGIN = 0.035  # top two topics closer than this: ask back
-SUGGEST_MIN = 0.20     # weakest score still worth offering as a suggestion
 SMALLTALK_MIN = 0.45
 SMALLTALK_MARGIN = 0.10  # small talk must clearly beat the best topic ("Fußball im Verein")
 POOL_DOCS = 60
-LEXICAL_WEIGHT = 0.55
-PROFILE_WEIGHT = 0.25
+LEXICAL_WEIGHT = 0.15
+PROFILE_WEIGHT = 0.65
 FUZZY_WEIGHT = 0.20
+# Words the content never uses (names, personal context) weigh this much against a match;
+# how much of a question is unknown is judged separately by the calibrated confidence.
+UNKNOWN_WEIGHT = 0.25
+SEGMENT_DISCOUNT = 0.8  # a single sentence's match counts a little less than the whole
+_SENTENCE_END = re.compile(r"[.!?؟;\n]+")
 
 
 class Decision(StrEnum):
@@ -50,6 +55,7 @@ class Query:
     tokens: list[str]
     features: dict[str, float]
     detection: Detection
+    segments: list[dict[str, float]] = field(default_factory=list)
     memo: dict[int, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
 
 
@@ -87,15 +93,17 @@ class LexicalScorer:
 
     name = "lexical"
 
-    def __init__(self, index: SearchIndex, weight: float = 0.78) -> None:
+    def __init__(self, index: SearchIndex, weight: float = 0.78,
+                 unknown_weight: float = 1.0) -> None:
         self.index = index
         self.weight = weight
+        self.unknown_weight = unknown_weight
 
     def doc_scores(self, query: Query) -> np.ndarray:
         """Computed once per query and index, however many times it is asked for."""
         key = id(self.index)
         if key not in query.memo:
-            query.memo[key] = self.index.cosine(query.features)
+            query.memo[key] = self.index.cosine(query.features, self.unknown_weight)
         return query.memo[key]
 
     def score(self, query: Query, pool: Sequence[int] | None) -> list[Candidate]:
@@ -119,9 +127,22 @@ class LexicalScorer:
 
 
 class ProfileScorer(LexicalScorer):
-    """The same cosine, against each topic's profile (all its texts in one language)."""
+    """The same cosine, against each topic's profile (all its texts in one language).
+
+    A long message ("we came from Kharkiv in May, my daughter is 4, ... how do I find a
+    Kita?") is also scored sentence by sentence, and each profile keeps its best."""
 
     name = "profile"
+
+    def doc_scores(self, query: Query) -> np.ndarray:
+        key = id(self.index)
+        if key not in query.memo:
+            scores = self.index.cosine(query.features, self.unknown_weight)
+            for segment in query.segments:
+                scores = np.maximum(scores, SEGMENT_DISCOUNT * self.index.cosine(
+                    segment, self.unknown_weight))
+            query.memo[key] = scores
+        return query.memo[key]
 
 
 class FuzzyScorer:
@@ -177,8 +198,10 @@ class Matcher:
         self.langid = langid or LanguageIdentifier(
             loanwords=frozenset(german_terms),
             vocabularies={lang: frozenset(v) for lang, v in vocabularies.items()})
-        self.lexical = LexicalScorer(self.index, weight=LEXICAL_WEIGHT)
-        self.profile = ProfileScorer(self.profile_index, weight=PROFILE_WEIGHT)
+        self.lexical = LexicalScorer(self.index, weight=LEXICAL_WEIGHT,
+                                     unknown_weight=UNKNOWN_WEIGHT)
+        self.profile = ProfileScorer(self.profile_index, weight=PROFILE_WEIGHT,
+                                     unknown_weight=UNKNOWN_WEIGHT)
         self.fuzzy = FuzzyScorer(self.index, weight=FUZZY_WEIGHT)
 
     def build_query(self, text: str) -> Query:
@@ -191,9 +214,14 @@ class Matcher:
                 if hit:
                     corrected.append(hit[0])
         detection = self.langid.detect(text)
-        return Query(text=text, tokens=corrected,
-                     features=dict(features(corrected, stem_languages(text, detection))),
-                     detection=detection)
+        langs = stem_languages(text, detection)
+        segments = []
+        sentences = [tokenize(s) for s in _SENTENCE_END.split(text)]
+        sentences = [s for s in sentences if len(s) >= 3]
+        if len(sentences) >= 2:
+            segments = [dict(features(s, langs)) for s in sentences]
+        return Query(text=text, tokens=corrected, features=dict(features(corrected, langs)),
+                     detection=detection, segments=segments)
 
     def match(self, text: str) -> MatchResult:
         text = (text or "").strip()
@@ -263,8 +291,7 @@ class Matcher:
         confidence = self.calibration.confidence(evidence)
         others = [t for t, _ in topics[1:4]]
         if confidence < self.calibration.answer_threshold:
-            suggestions = [t for t, s in topics[:3] if s >= SUGGEST_MIN]
-            return MatchResult(Decision.NOT_SURE, None, suggestions or others[:2],
+            return MatchResult(Decision.NOT_SURE, None, [t for t, _ in topics[:3]],
                                round(confidence, 3), detected, ranked=topics[:5],
                                best_doc_lang=doc_lang, evidence=evidence)
         decision = Decision.ANSWER
