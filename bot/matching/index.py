@@ -133,29 +133,26 @@ class SearchIndex:
 
     def cosine(self, query_features: dict[str, float],
                unknown_weight: float = 1.0) -> np.ndarray:
-        """Cosine similarity of the query with every document (unknown features count
-        against the query, so a question about something else scores low everywhere)."""
-        weights: list[float] = []
-        fids: list[int] = []
-        norm_sq = 0.0
-        for name, raw in query_features.items():
-            tf = 1 + np.log(raw) if raw > 1 else raw
-            fid = self.feature_ids.get(name)
-            value = tf * (self.idf[fid] if fid is not None else self.unknown_idf)
-            norm_sq += value * value * (1.0 if fid is not None else unknown_weight)
-            if fid is not None:
-                fids.append(fid)
-                weights.append(value)
-        if not fids:
+        """Cosine similarity of the query with every document. Features the content never
+        uses count against the query with ``unknown_weight``, so a question about something
+        else scores low everywhere. Vectorised: one gather over all posting lists."""
+        n = len(query_features)
+        raw = np.fromiter(query_features.values(), dtype=np.float64, count=n)
+        fids = np.fromiter((self.feature_ids.get(name, -1) for name in query_features),
+                           dtype=np.int64, count=n)
+        known = fids >= 0
+        tf = np.where(raw > 1, 1 + np.log(np.maximum(raw, 1.0)), raw)
+        values = tf * np.where(known, self.idf[np.where(known, fids, 0)], self.unknown_idf)
+        norm = np.sqrt((values[known] ** 2).sum() + unknown_weight * (values[~known] ** 2).sum())
+        kf = fids[known]
+        starts = self._indptr[kf]
+        lengths = self._indptr[kf + 1] - starts
+        total = int(lengths.sum())
+        if total == 0 or norm == 0:
             return np.zeros(len(self.docs), dtype=np.float64)
-        norm = np.sqrt(norm_sq) or 1.0
-        ids, contributions = [], []
-        for fid, value in zip(fids, weights, strict=True):
-            a, b = self._indptr[fid], self._indptr[fid + 1]
-            ids.append(self._post_docs[a:b])
-            contributions.append(self._post_w[a:b] * (value / norm))
-        return np.bincount(np.concatenate(ids), weights=np.concatenate(contributions),
-                           minlength=len(self.docs))
+        offsets = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(total)
+        weights = self._post_w[offsets] * np.repeat(values[known] / norm, lengths)
+        return np.bincount(self._post_docs[offsets], weights=weights, minlength=len(self.docs))
 
     def best_per_topic(self, doc_scores: np.ndarray) -> np.ndarray:
         return np.maximum.reduceat(doc_scores, self.topic_starts)

@@ -31,6 +31,7 @@ CLARIFY_MARGIN = 0.035  # top two topics closer than this: ask back
 SMALLTALK_MIN = 0.45
 SMALLTALK_MARGIN = 0.10  # small talk must clearly beat the best topic ("Fußball im Verein")
 POOL_DOCS = 60
+TOP_TOPICS = 25
 LEXICAL_WEIGHT = 0.15
 PROFILE_WEIGHT = 0.65
 FUZZY_WEIGHT = 0.20
@@ -113,15 +114,24 @@ class LexicalScorer:
             mask[list(pool)] = True
             scores = np.where(mask, scores, 0.0)
         per_topic = self.index.best_per_topic(scores)
-        top = np.argsort(-per_topic)[:25]
+        top = [int(t) for t in np.argsort(-per_topic)[:TOP_TOPICS] if per_topic[t] > 0]
+        # The best document of each of those topics: found among the best documents
+        # overall, without scanning every topic's slice.
+        best_doc: dict[int, int] = {}
+        k = min(len(scores), 400)
+        if k:
+            docs = np.argpartition(-scores, k - 1)[:k]
+            docs = docs[np.argsort(-scores[docs], kind="stable")]
+            topics, first = np.unique(self.index.doc_topic[docs], return_index=True)
+            best_doc = dict(zip(topics.tolist(), docs[first].tolist(), strict=True))
         out = []
         for t in top:
-            if per_topic[t] <= 0:
-                break
-            start = self.index.topic_starts[t]
-            end = (self.index.topic_starts[t + 1] if t + 1 < len(self.index.topic_starts)
-                   else len(scores))
-            doc = int(start + np.argmax(scores[start:end]))
+            doc = best_doc.get(t)
+            if doc is None:
+                start = self.index.topic_starts[t]
+                end = (self.index.topic_starts[t + 1] if t + 1 < len(self.index.topic_starts)
+                       else len(scores))
+                doc = int(start + np.argmax(scores[start:end]))
             out.append(Candidate(self.index.topic_ids[t], float(per_topic[t]), doc))
         return out
 
@@ -156,15 +166,16 @@ class FuzzyScorer:
         self.weight = weight
 
     def score(self, query: Query, pool: Sequence[int] | None) -> list[Candidate]:
-        ids = range(len(self.index.docs)) if pool is None else pool
+        ids = list(range(len(self.index.docs)) if pool is None else pool)
         text = " ".join(query.tokens)
+        choices = [self.index.docs[i].folded for i in ids]
         best: dict[str, Candidate] = {}
-        for doc_id in ids:
-            doc = self.index.docs[doc_id]
-            s = fuzz.token_sort_ratio(text, doc.folded) / 100.0
-            if s > best.get(doc.topic_id, Candidate("", -1.0, -1)).score:
-                best[doc.topic_id] = Candidate(doc.topic_id, s, doc_id)
-        return sorted(best.values(), key=lambda c: -c.score)
+        for _, score, pos in process.extract(text, choices, scorer=fuzz.token_sort_ratio,
+                                             limit=None):
+            doc = self.index.docs[ids[pos]]
+            if doc.topic_id not in best:  # results come best first
+                best[doc.topic_id] = Candidate(doc.topic_id, score / 100.0, ids[pos])
+        return list(best.values())
 
 
 def stem_languages(text: str, detection: Detection) -> tuple[Lang, ...]:
@@ -188,6 +199,7 @@ class Matcher:
         self.calibration = calibration or Calibration.load()
         docs = documents_from(library)
         self.index, self.profile_index = build_indexes(docs)
+        self._profile_words = [frozenset(d.folded.split()) for d in self.profile_index.docs]
         german_terms = {
             fold(k) for t in library.topics.values() if Lang.DE in t.translations
             for k in (*t.translations[Lang.DE].keywords,) if " " not in k
@@ -229,7 +241,8 @@ class Matcher:
             return MatchResult(Decision.EMPTY, None, [], 0.0, None)
         query = self.build_query(text)
         doc_scores = self.lexical.doc_scores(query)
-        pool = np.argsort(-doc_scores)[:POOL_DOCS]
+        k = min(POOL_DOCS, len(doc_scores))
+        pool = np.argpartition(-doc_scores, k - 1)[:k] if k else np.array([], dtype=int)
         pool = [int(i) for i in pool if doc_scores[i] > 0]
         per_scorer: dict[str, dict[str, Candidate]] = {}
         combined: dict[str, float] = {}
@@ -248,7 +261,7 @@ class Matcher:
         scores = dict(ranked)
         topic_scores = [s for t, s in ranked if t != topic_id]
         profile = per_scorer["profile"].get(topic_id)
-        words = set(self.profile_index.docs[profile.doc_id].folded.split()) if profile else set()
+        words = self._profile_words[profile.doc_id] if profile else frozenset()
         original = [t for t in tokenize(query.text) if len(t) >= 2]
         idf = self.index.idf
         weights = []
