@@ -118,17 +118,19 @@ def accuracy(rank: Ranker, questions: list[dict]) -> dict[str, float]:
             "oos_declined": declined / max(oos, 1), "n": len(questions)}
 
 
-def latencies_ms(matcher: Matcher, texts: list[str], repeat: int = 3) -> tuple[float, float]:
+def latencies_ms(matcher: Matcher, texts: list[str], repeat: int = 5) -> tuple[float, float]:
+    """p50 and p99 over questions of each question's best time out of ``repeat`` runs:
+    the shared machine's noise (other processes) otherwise swamps the matcher's own cost."""
     for text in texts[:20]:  # warm caches (stems, typo corrections) as a running bot has
         matcher.match(text)
-    times = []
+    best = [float("inf")] * len(texts)
     for _ in range(repeat):
-        for text in texts:
+        for i, text in enumerate(texts):
             start = time.perf_counter()
             matcher.match(text)
-            times.append((time.perf_counter() - start) * 1000)
-    times.sort()
-    return statistics.median(times), times[int(len(times) * 0.99) - 1]
+            best[i] = min(best[i], (time.perf_counter() - start) * 1000)
+    best.sort()
+    return statistics.median(best), best[max(int(len(best) * 0.99) - 1, 0)]
 
 
 def synthetic(library: ContentLibrary, scale: int, seed: int = 7) -> ContentLibrary:
@@ -202,7 +204,7 @@ def main() -> None:
     build_start = time.perf_counter()
     big = Matcher(synthetic(library, args.scale), langid=matcher.langid)
     results["build_s_scaled"] = time.perf_counter() - build_start
-    results["latency_ms"][f"x{args.scale}"] = latencies_ms(big, texts, repeat=1)
+    results["latency_ms"][f"x{args.scale}"] = latencies_ms(big, texts, repeat=2)
     results["docs"] = {"real": len(matcher.index.docs), "scaled": len(big.index.docs)}
     results["startup"] = startup_figures
 

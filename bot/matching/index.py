@@ -150,9 +150,17 @@ class SearchIndex:
         total = int(lengths.sum())
         if total == 0 or norm == 0:
             return np.zeros(len(self.docs), dtype=np.float64)
-        offsets = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(total)
-        weights = self._post_w[offsets] * np.repeat(values[known] / norm, lengths)
-        return np.bincount(self._post_docs[offsets], weights=weights, minlength=len(self.docs))
+        # Contiguous slices of the posting arrays (cheaper than a fancy-index gather when
+        # posting lists are long, as with 100x the content).
+        ends = starts + lengths
+        docs = np.concatenate([self._post_docs[a:b] for a, b in zip(starts.tolist(),
+                                                                     ends.tolist(),
+                                                                     strict=True)])
+        weights = np.concatenate([self._post_w[a:b] for a, b in zip(starts.tolist(),
+                                                                    ends.tolist(),
+                                                                    strict=True)])
+        weights = weights * np.repeat((values[known] / norm).astype(np.float32), lengths)
+        return np.bincount(docs, weights=weights, minlength=len(self.docs))
 
     def best_per_topic(self, doc_scores: np.ndarray) -> np.ndarray:
         return np.maximum.reduceat(doc_scores, self.topic_starts)
