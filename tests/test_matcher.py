@@ -37,6 +37,8 @@ def test_own_questions_top1_and_refusals(matcher: Matcher) -> None:
     ("gdzie moge zlozyc wniosek o Kindergeld", Lang.PL),
     ("unde pot depune cererea pentru Kindergeld", Lang.RO),
     ("kif bi2dar sajjel 3al kurs", Lang.AR),
+    ("де знайти роботу", Lang.UK),  # no letter only Ukrainian has: our words decide
+    ("как найти работу", Lang.RU),
 ])
 def test_reply_language_follows_the_question(matcher: Matcher, text: str, lang: Lang) -> None:
     assert matcher.match(text).detected_lang is lang

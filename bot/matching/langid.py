@@ -146,6 +146,9 @@ class LanguageIdentifier:
             uk, ru = len(_UK_ONLY.findall(text)), len(_RU_ONLY.findall(text))
             if uk != ru:
                 return Detection(Lang.UK if uk > ru else Lang.RU, 0.99, True)
+            by_words = self._by_vocabulary(_only(text, _CYRILLIC), [Lang.UK, Lang.RU])
+            if by_words.lang is not None:
+                return by_words
             return self._among(_only(text, _CYRILLIC), [Lang.UK, Lang.RU], floor=0.0)
         if arab >= 2:
             fa, ar = len(_FA_ONLY.findall(text)), len(_AR_ONLY.findall(text))
@@ -153,6 +156,9 @@ class LanguageIdentifier:
                 return Detection(Lang.FA, 0.95, True)
             if ar and not fa:
                 return Detection(Lang.AR, 0.95, True)
+            by_words = self._by_vocabulary(_only(text, _ARABIC_SCRIPT), [Lang.AR, Lang.FA])
+            if by_words.lang is not None:
+                return by_words
             return self._among(_only(text, _ARABIC_SCRIPT), [Lang.AR, Lang.FA], floor=0.0)
         if self._looks_like_arabizi(text):
             return Detection(Lang.AR, 0.8, True)
