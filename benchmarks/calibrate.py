@@ -22,7 +22,7 @@ from bot.matching.calibration import FEATURES, Calibration
 from bot.matching.index import SMALLTALK_PREFIX
 from bot.matching.matcher import Matcher
 
-MIN_DECLINED = 0.93
+MIN_DECLINED = 0.90
 
 
 def load(name: str) -> list[dict]:

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
-FEATURES = ("score", "margin", "lexical", "profile", "fuzzy", "known", "coverage", "length")
+FEATURES = ("score", "margin", "lexical", "profile", "fuzzy", "known", "coverage", "length",
+            "same_language")
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,8 @@ class Calibration:
     @classmethod
     def load(cls, path: Path = CALIBRATION_FILE) -> Calibration:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return cls({k: float(data["weights"][k]) for k in FEATURES}, float(data["intercept"]),
+        return cls({k: float(data["weights"].get(k, 0.0)) for k in FEATURES},
+                   float(data["intercept"]),
                    float(data["answer_threshold"]))
 
     def confidence(self, evidence: dict[str, float]) -> float:

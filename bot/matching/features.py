@@ -58,11 +58,38 @@ def token_features(token: str, stem_langs: tuple[Lang, ...]) -> tuple[tuple[str,
     return tuple(out.items())
 
 
+_STOP_NAMES = {Lang.DE: "german", Lang.EN: "english", Lang.UK: "ukrainian",
+               Lang.RU: "russian", Lang.AR: "arabic", Lang.TR: "turkish",
+               Lang.FA: "persian", Lang.PL: "polish", Lang.RO: "romanian"}
+_stop_words: dict[Lang, frozenset[str]] = {}
+
+
+def set_stop_words(protected: frozenset[str]) -> None:
+    """Function words per language (stop-words package), minus every word the content
+    uses as a keyword: "work" or "help" are stop words in general lists, not for us."""
+    from stop_words import get_stop_words
+
+    from bot.matching.normalize import tokenize
+
+    for lang, name in _STOP_NAMES.items():
+        words = {t for w in get_stop_words(name) for t in tokenize(w)}
+        _stop_words[lang] = frozenset(words - protected)
+    stop_words_for.cache_clear()
+
+
+@lru_cache(maxsize=64)
+def stop_words_for(langs: tuple[Lang, ...]) -> frozenset[str]:
+    return frozenset().union(*(_stop_words.get(lang, frozenset()) for lang in langs))
+
+
 def features(tokens: Sequence[str], stem_langs: Sequence[Lang] = ()) -> Counter[str]:
     """Feature -> raw weight (before idf); the same function for content and questions."""
     out: Counter[str] = Counter()
     langs = tuple(stem_langs)
+    stops = stop_words_for(langs)
     for tok in tokens:
+        if tok in stops:
+            continue
         for name, weight in token_features(tok, langs):
             out[name] += weight
     return out

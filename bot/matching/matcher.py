@@ -22,7 +22,7 @@ from rapidfuzz import fuzz, process
 from bot.content.model import ContentLibrary
 from bot.languages import Lang
 from bot.matching.calibration import Calibration
-from bot.matching.features import features
+from bot.matching.features import features, set_stop_words
 from bot.matching.index import SMALLTALK_PREFIX, SearchIndex, build_indexes, documents_from
 from bot.matching.langid import Detection, LanguageIdentifier
 from bot.matching.normalize import fold, tokenize
@@ -198,6 +198,11 @@ class Matcher:
                  calibration: Calibration | None = None) -> None:
         self.calibration = calibration or Calibration.load()
         docs = documents_from(library)
+        set_stop_words(frozenset(
+            [t for topic in library.topics.values() for tr in topic.translations.values()
+             for k in tr.keywords for t in tokenize(k)]
+            + [t for intent in library.smalltalk for phrases in intent.phrases.values()
+               for p in phrases for t in tokenize(p)]))
         self.index, self.profile_index = build_indexes(docs)
         self._profile_words = [frozenset(d.folded.split()) for d in self.profile_index.docs]
         german_terms = {
@@ -280,6 +285,9 @@ class Matcher:
                       if original else 0.0),
             "coverage": sum(w for w, hit in weights if hit) / total,
             "length": math.log1p(len(original)),
+            "same_language": float(profile is not None and query.detection.lang is not None
+                                   and self.profile_index.docs[profile.doc_id].lang
+                                   is query.detection.lang),
         }
 
     def _decide(self, query: Query, ranked: list[tuple[str, float]],
