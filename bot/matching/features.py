@@ -45,16 +45,17 @@ def stem(lang: Lang, token: str) -> str:
 @lru_cache(maxsize=500_000)
 def token_features(token: str, stem_langs: tuple[Lang, ...]) -> tuple[tuple[str, float], ...]:
     """The features of one word; cached, since words repeat across thousands of texts."""
-    out: Counter[str] = Counter()
-    out["w:" + token] += WORD_WEIGHT
+    out: dict[str, float] = {"w:" + token: WORD_WEIGHT}
     if len(token) >= 4 and not token.isdigit():
         share = STEM_WEIGHT / max(len(stem_langs), 1)
         for lang in stem_langs:
-            out["s:" + stem(lang, token)] += share
+            name = "s:" + stem(lang, token)
+            out[name] = out.get(name, 0.0) + share
     if len(token) >= NGRAM:
         padded = f"^{token}$"
         for i in range(len(padded) - NGRAM + 1):
-            out["g:" + padded[i : i + NGRAM]] += NGRAM_WEIGHT
+            name = "g:" + padded[i : i + NGRAM]
+            out[name] = out.get(name, 0.0) + NGRAM_WEIGHT
     return tuple(out.items())
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _CHAR_MAP = str.maketrans({
     "ı": "i", "İ": "i",                       # Turkish dotless / dotted capital I
@@ -51,13 +52,24 @@ def fold(text: str) -> str:
 
 
 def tokenize(text: str) -> list[str]:
-    """Folded word tokens; German ``ue`` and ``ü`` (now ``u``) end up the same."""
+    """Folded word tokens; German ``ue`` and ``ü`` (now ``u``) end up the same.
+
+    Folding works within words, so each whitespace-separated chunk is folded once and
+    cached: content and questions repeat the same words thousands of times."""
+    tokens: list[str] = []
+    for chunk in text.split():
+        tokens.extend(_chunk_tokens(chunk))
+    return tokens
+
+
+@lru_cache(maxsize=200_000)
+def _chunk_tokens(chunk: str) -> tuple[str, ...]:
     tokens = []
-    for tok in _TOKEN.findall(fold(text)):
+    for tok in _TOKEN.findall(fold(chunk)):
         tok = tok.replace("_", "")
         if not tok:
             continue
         if _LATIN_WORD.match(tok):
             tok = _GERMAN_DIGRAPH.sub(lambda m: m.group(1)[0], tok)
         tokens.append(tok)
-    return tokens
+    return tuple(tokens)
