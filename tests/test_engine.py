@@ -147,3 +147,12 @@ def test_asks_once_where_the_user_lives_when_offices_differ(engine, storage) -> 
     assert storage.get_prefs("test", "42").area == "stadt-kaiserslautern"
     [city] = press(engine, topic_payload("verwaltung/aufenthalt"))
     assert "Kreisverwaltung Kaiserslautern – Ausländerbehörde" not in city.text
+
+
+def test_a_possible_crisis_gets_emergency_help_first(engine) -> None:
+    press(engine, lang_payload(Lang.EN))
+    for text in ("I want to kill myself", "ich will nicht mehr leben",
+                 "мій чоловік погрожує мене вбити"):
+        replies = say(engine, text)
+        assert replies[0].kind is ReplyKind.INFO and "112" in replies[0].text, text
+        assert replies[1].topic_id == "gesundheit/psychisch", text

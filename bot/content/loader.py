@@ -344,7 +344,7 @@ def _load_topic(folder: Path, fld: Field, contacts: dict[str, Contact],
                  applies_to=applies_to, translations=translations), related
 
 
-SMALLTALK_INTENTS = ("greeting", "thanks", "bye", "howareyou", "bot", "offtopic")
+SMALLTALK_INTENTS = ("greeting", "thanks", "bye", "howareyou", "bot", "offtopic", "crisis")
 
 
 def _load_smalltalk(folder: Path, out: _Collector) -> list[SmallTalkIntent]:

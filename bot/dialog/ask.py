@@ -23,8 +23,10 @@ def answer_question(core: Core, text: str, chosen: Lang | None = None) -> dict[s
     ctx = Context(inbound, prefs, chosen or Lang.DE)
     result, replies = core.engine.answer_text(ctx)
     reply = replies[0]
+    answers = [r.topic_id for r in replies if r.topic_id]
     return {
-        "topic": result.topic_id,
+        "topic": result.topic_id or (answers[0] if result.decision.value == "crisis"
+                                     and answers else None),
         "alternatives": result.alternatives,
         "lang": reply.lang.value,
         "score": result.confidence,

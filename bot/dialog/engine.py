@@ -32,6 +32,7 @@ from bot.storage import Prefs, Storage
 log = logging.getLogger(__name__)
 
 CONTACT_TOPIC = "verwaltung/kontakt"
+CRISIS_TOPICS = ("gesundheit/psychisch",)
 MAX_RELATED_BUTTONS = 2
 MAX_SOURCES_SHOWN = 3
 
@@ -333,6 +334,8 @@ class DialogEngine:
                                                            "topic:"))]
         if result.decision is Decision.SMALLTALK:
             return result, [self._smalltalk(ctx, result.smalltalk or "")]
+        if result.decision is Decision.CRISIS:
+            return result, self._crisis(ctx)
         if result.decision is Decision.ANSWER and result.topic_id:
             return result, self._topic_replies(ctx, result.topic_id)
         if result.decision is Decision.CLARIFY and result.topic_id:
@@ -349,6 +352,20 @@ class DialogEngine:
         if ctx.prefs.lang:
             return ctx.lang
         return Lang.parse(ctx.inbound.client_lang) or result.best_doc_lang or DEFAULT_LANG
+
+    def _crisis(self, ctx: Context) -> list[Reply]:
+        """Someone may be in danger: say so plainly, then the crisis help and emergency
+        topics (their numbers and lines come from the sourced content)."""
+        _ = self._(ctx.lang)
+        urgent = Reply(ReplyKind.INFO, "**" + _("If you or someone else is in danger right "
+                                                "now, call 112 (free, day and night).")
+                       + "**", ctx.lang)
+        replies = [urgent]
+        for topic_id in CRISIS_TOPICS:
+            if topic_id in self.library.topics:
+                replies.append(self.render_topic(self.library.topics[topic_id], ctx.lang,
+                                                 ctx.area))
+        return replies
 
     def _not_sure(self, ctx: Context, result: MatchResult) -> Reply:
         _ = self._(ctx.lang)

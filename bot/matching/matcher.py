@@ -29,6 +29,9 @@ from bot.matching.normalize import fold, tokenize
 
 CLARIFY_MARGIN = 0.035  # top two topics closer than this: ask back
 SMALLTALK_MIN = 0.45
+CRISIS_INTENT = SMALLTALK_PREFIX + "crisis"
+CRISIS_MIN = 0.35
+CRISIS_MARGIN = 0.05
 SMALLTALK_MARGIN = 0.10  # small talk must clearly beat the best topic ("Fußball im Verein")
 POOL_DOCS = 60
 TOP_TOPICS = 25
@@ -47,6 +50,7 @@ class Decision(StrEnum):
     CLARIFY = "clarify"
     NOT_SURE = "not_sure"
     SMALLTALK = "smalltalk"
+    CRISIS = "crisis"  # someone may be in danger: the engine shows crisis help at once
     EMPTY = "empty"
 
 
@@ -299,6 +303,13 @@ class Matcher:
         top_id, top_score = ranked[0]
         doc_lang = self._doc_lang(top_id, per_scorer)
         best_topic_score = topics[0][1] if topics else 0.0
+        crisis = dict(ranked).get(CRISIS_INTENT, 0.0)
+        if crisis >= CRISIS_MIN and crisis >= best_topic_score - CRISIS_MARGIN:
+            # Safety first: a possible crisis is never answered with "not sure" or with an
+            # unrelated topic, even when a topic scores a little higher.
+            return MatchResult(Decision.CRISIS, None, [t for t, _ in topics[:3]],
+                               round(crisis, 3), detected, smalltalk="crisis",
+                               ranked=ranked[:5], best_doc_lang=doc_lang)
         if (top_id.startswith(SMALLTALK_PREFIX) and top_score >= SMALLTALK_MIN
                 and top_score - best_topic_score >= SMALLTALK_MARGIN):
             return MatchResult(Decision.SMALLTALK, None, [], round(top_score, 3), detected,
