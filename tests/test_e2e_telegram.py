@@ -67,10 +67,16 @@ async def test_start_pick_language_browse_menu_read_answer_and_rate(
     assert kita_title in labels(field)
 
     await api.press_button(user, field, text=kita_title)
-    answer = await api.wait_for_message(user)
+    answer, where = await api.wait_for_messages(user, count=2)
+    assert "Stadt Kaiserslautern" in labels(where)  # asked once: offices differ
     assert answer.parse_mode == "HTML"
     assert kita_title in answer.text and "Quellen:" in answer.text
     assert labels(answer)[:2] == ["👍 Hilfreich", "👎 Nicht hilfreich"]
+
+    await api.press_button(user, answer, "menu:new")  # the menu under an answer
+    menu_again = await api.wait_for_message(user)
+    assert "Kita und Schule" in labels(menu_again)
+    assert kita_title in answer.text and not answer.edited  # the answer stays readable
 
     query = await api.press_button(user, answer, "fb:1:kita-schule_kita")
     ack = await api.wait_for_callback_answer(query)

@@ -85,7 +85,7 @@ def test_nonsense_gets_honest_not_sure_with_way_to_a_person(engine, storage) -> 
     [reply] = say(engine, "quantum chromodynamics lattice gauge simulations")
     assert reply.kind is ReplyKind.NOT_SURE
     assert topic_payload("verwaltung/kontakt") in payloads(reply)
-    assert "menu" in payloads(reply)
+    assert "menu:new" in payloads(reply)
     [group] = storage.unanswered_summary()
     assert group.text.startswith("quantum") and group.count == 1
 

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 CONTACT_TOPIC = "verwaltung/kontakt"
 CRISIS_TOPICS = ("gesundheit/psychisch",)
+NEW_MESSAGE = "new"
 MAX_RELATED_BUTTONS = 2
 MAX_SOURCES_SHOWN = 3
 
@@ -197,7 +198,8 @@ class DialogEngine:
                                 "or choose a topic:")
             return [self._fields_menu(ctx, intro=intro, edit=True)]
         if payload.action is Action.MENU:
-            return [self._fields_menu(ctx, edit=True)]
+            # "menu:new" sits under answers: keep the answer, show the menu below it.
+            return [self._fields_menu(ctx, edit=payload.arg != NEW_MESSAGE)]
         if payload.action is Action.FIELD:
             try:
                 return [self._topics_menu(ctx, Field(payload.arg), edit=True)]
@@ -317,7 +319,7 @@ class DialogEngine:
 
     def _menu_row(self, lang: Lang) -> tuple[tuple[Button, ...], ...]:
         _ = self._(lang)
-        return ((Button("☰ " + _("Menu"), Payload(Action.MENU).encode()),),)
+        return ((Button("☰ " + _("Menu"), Payload(Action.MENU, NEW_MESSAGE).encode()),),)
 
     # ------------------------------------------------------------------ answers
     def answer_text(self, ctx: Context) -> tuple[MatchResult, list[Reply]]:
