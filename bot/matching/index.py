@@ -105,7 +105,8 @@ class SparseRows:
 class SearchIndex:
     """Immutable after construction; safe to share between threads and handlers."""
 
-    def __init__(self, docs: Sequence[Document], rows: SparseRows | None = None) -> None:
+    def __init__(self, docs: Sequence[Document], rows: SparseRows | None = None,
+                 typo_vocabulary: bool = True) -> None:
         if rows is None:
             rows = SparseRows.from_counters([features(d.folded.split(), (d.lang,))
                                              for d in docs])
@@ -140,7 +141,9 @@ class SearchIndex:
         self._post_w = tfidf[by_feature].astype(np.float32)
         self._indptr = np.concatenate(([0], np.cumsum(np.bincount(f, minlength=n_features))))
 
-        vocab = {t for doc in self.docs for t in doc.folded.split()}
+        # The vocabulary for typo correction and "known word" checks; the profile index
+        # (same words, joined) does not need its own.
+        vocab = {t for doc in self.docs for t in doc.folded.split()} if typo_vocabulary else set()
         self._vocab_set = frozenset(vocab)
         # Typo correction only compares words of similar length with the same first letter.
         buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
@@ -234,4 +237,5 @@ def build_indexes(docs: list[Document]) -> tuple[SearchIndex, SearchIndex]:
         members[group[i]].append(doc.folded)
     profiles = [Document(topic_id, lang, DocKind.PROFILE, "", " ".join(members[pid]))
                 for (topic_id, lang), pid in profile_of.items()]
-    return SearchIndex(docs, rows), SearchIndex(profiles, rows.grouped(group))
+    return (SearchIndex(docs, rows),
+            SearchIndex(profiles, rows.grouped(group), typo_vocabulary=False))
