@@ -3,7 +3,8 @@
     .venv/bin/python -m benchmarks.calibrate [--write]
 
 Trains a logistic model "is the best topic right?" on our own labelled questions
-(tests/data/questions.jsonl and half of tests/data/heldout.jsonl), picks the
+(tests/data/questions.jsonl, tests/data/calibration_*.jsonl and half of
+tests/data/heldout.jsonl), picks the
 answer threshold that maximises answered-right plus declined-out-of-scope, and reports
 both on the other half of heldout.jsonl, which it never trains on. The shared dev set is
 not used here: it stays an independent check (make eval).
@@ -87,7 +88,10 @@ def main() -> None:
     heldout = load("heldout.jsonl")
     # heldout.jsonl alternates a short and a long question per topic and language: keep
     # both styles on each side of the split.
-    train_q = load("questions.jsonl") + [q for i, q in enumerate(heldout) if i // 2 % 2 == 0]
+    extra = [q for path in sorted((PROJECT_ROOT / "tests" / "data").glob("calibration_*.jsonl"))
+             for q in load(path.name)]
+    train_q = (load("questions.jsonl") + extra
+               + [q for i, q in enumerate(heldout) if i // 2 % 2 == 0])
     test_q = [q for i, q in enumerate(heldout) if i // 2 % 2 == 1]
     x, y, small = examples(matcher, train_q)
     xt, yt, smallt = examples(matcher, test_q)
