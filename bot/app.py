@@ -25,7 +25,7 @@ class Core:
 def build_core(settings: Settings, with_storage: bool = True) -> Core:
     """Raises ContentError (all problems listed) before anything starts serving users."""
     library = load_content(settings.content_dir)
-    matcher = Matcher(library)
+    matcher = Matcher(library, cache_dir=settings.index_cache_dir)
     catalogs = Catalogs(settings.locales_dir)
     storage = Storage(settings.database_url) if with_storage else None
     engine = DialogEngine(library, matcher, catalogs, storage)

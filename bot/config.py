@@ -23,6 +23,7 @@ class Settings:
     content_dir: Path
     locales_dir: Path
     log_level: str
+    index_cache_dir: Path | None = None
 
     @property
     def telegram_file_url(self) -> str | None:
@@ -61,4 +62,6 @@ def load_settings(env: dict[str, str] | None = None, dotenv_path: Path | None = 
         content_dir=Path(source.get("CONTENT_DIR") or PROJECT_ROOT / "content"),
         locales_dir=Path(source.get("LOCALES_DIR") or PROJECT_ROOT / "locales"),
         log_level=level,
+        index_cache_dir=(None if source.get("INDEX_CACHE_DIR") == "" else
+                         Path(source.get("INDEX_CACHE_DIR") or data_dir / "cache")),
     )

@@ -221,10 +221,11 @@ def documents_from(library: ContentLibrary) -> list[Document]:
     return docs
 
 
-def build_indexes(docs: list[Document]) -> tuple[SearchIndex, SearchIndex]:
+def build_indexes(docs: list[Document], rows: SparseRows | None = None
+                  ) -> tuple[SearchIndex, SearchIndex]:
     """The document index and the profile index (one document per topic and language,
     joining its texts: matches questions that share words with several examples)."""
-    rows = SparseRows.from_documents(docs)
+    rows = rows if rows is not None else SparseRows.from_documents(docs)
     profile_of: dict[tuple[str, Lang], int] = {}
     members: list[list[str]] = []
     group = np.empty(len(docs), dtype=np.int32)

@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -21,9 +22,16 @@ from rapidfuzz import fuzz, process
 
 from bot.content.model import ContentLibrary
 from bot.languages import Lang
+from bot.matching import cache as index_cache
 from bot.matching.calibration import Calibration
 from bot.matching.features import features, set_stop_words
-from bot.matching.index import SMALLTALK_PREFIX, SearchIndex, build_indexes, documents_from
+from bot.matching.index import (
+    SMALLTALK_PREFIX,
+    SearchIndex,
+    SparseRows,
+    build_indexes,
+    documents_from,
+)
 from bot.matching.langid import Detection, LanguageIdentifier
 from bot.matching.normalize import fold, tokenize
 
@@ -199,15 +207,24 @@ class Matcher:
 
     def __init__(self, library: ContentLibrary,
                  langid: LanguageIdentifier | None = None,
-                 calibration: Calibration | None = None) -> None:
+                 calibration: Calibration | None = None,
+                 cache_dir: Path | None = None) -> None:
         self.calibration = calibration or Calibration.load()
-        docs = documents_from(library)
         set_stop_words(frozenset(
             [t for topic in library.topics.values() for tr in topic.translations.values()
              for k in tr.keywords for t in tokenize(k)]
             + [t for intent in library.smalltalk for phrases in intent.phrases.values()
                for p in phrases for t in tokenize(p)]))
-        self.index, self.profile_index = build_indexes(docs)
+        key = index_cache.cache_key(library) if cache_dir else ""
+        cached = index_cache.load(cache_dir, key) if cache_dir else None
+        if cached is not None:
+            docs, rows = cached
+        else:
+            docs = documents_from(library)
+            rows = SparseRows.from_documents(docs)
+            if cache_dir:
+                index_cache.save(cache_dir, key, docs, rows)
+        self.index, self.profile_index = build_indexes(docs, rows)
         self._profile_words = [frozenset(d.folded.split()) for d in self.profile_index.docs]
         german_terms = {
             fold(k) for t in library.topics.values() if Lang.DE in t.translations
