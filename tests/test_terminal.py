@@ -41,3 +41,13 @@ def test_piped_input_answers_and_exits(tmp_path) -> None:
                           capture_output=True, text=True, timeout=60, cwd=PROJECT_ROOT, env=env)
     assert proc.returncode == 0, proc.stderr
     assert "Deutschkurs" in proc.stdout and "Quellen:" in proc.stdout
+
+
+def test_a_crash_apologises_in_the_chosen_language(core: Core, monkeypatch) -> None:
+    chat(core, ["/language", "2"])  # English
+
+    def broken(inbound):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(core.engine, "handle", broken)
+    assert "Sorry, something went wrong" in chat(core, ["hello"])

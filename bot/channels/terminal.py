@@ -14,7 +14,8 @@ from typing import TextIO
 from bot.app import Core
 from bot.dialog.payloads import lang_payload
 from bot.dialog.replies import Button, Inbound, InputKind, Reply, ReplyKind, UserRef
-from bot.languages import Lang
+from bot.errors import BotError
+from bot.languages import DEFAULT_LANG, Lang
 from bot.render import to_plain_text
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,14 @@ class TerminalChat:
             self.out.write("\n")
         self.out.flush()
 
+    def _user_lang(self) -> Lang:
+        try:
+            stored = self.core.storage.get_prefs(self.user.channel, self.user.id).lang if (
+                self.core.storage) else None
+        except BotError:
+            stored = None
+        return Lang.parse(stored) or DEFAULT_LANG
+
     def to_inbound(self, line: str) -> Inbound | None:
         text = line.strip()
         if not text:
@@ -69,8 +78,7 @@ class TerminalChat:
             replies = self.core.engine.handle(inbound)
         except Exception:  # one bad message must not end the chat
             log.exception("error while answering %r", line)
-            prefs_lang = Lang.DE
-            replies = [self.core.engine.apology(prefs_lang)]
+            replies = [self.core.engine.apology(self._user_lang())]
         self.show(replies)
 
 
