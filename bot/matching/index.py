@@ -9,7 +9,7 @@ hand-kept stop-word lists for nine languages.
 from __future__ import annotations
 
 from array import array
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -19,7 +19,7 @@ import numpy as np
 
 from bot.content.model import ContentLibrary
 from bot.languages import Lang
-from bot.matching.features import features, stop_words_for, token_features
+from bot.matching.features import stop_words_for, token_features
 from bot.matching.normalize import tokenize
 
 SMALLTALK_PREFIX = "smalltalk/"
@@ -50,18 +50,6 @@ class SparseRows:
     features: np.ndarray
     docs: np.ndarray
     weights: np.ndarray
-
-    @classmethod
-    def from_counters(cls, counters: Sequence[Counter[str]]) -> SparseRows:
-        names: set[str] = set().union(*counters) if counters else set()
-        ids = {name: i for i, name in enumerate(sorted(names))}
-        f_col, d_col, w_col = array("i"), array("i"), array("d")
-        for doc_id, counter in enumerate(counters):
-            f_col.extend(map(ids.__getitem__, counter))
-            d_col.extend(repeat(doc_id, len(counter)))
-            w_col.extend(counter.values())
-        return cls(ids, np.frombuffer(f_col, dtype=np.int32),
-                   np.frombuffer(d_col, dtype=np.int32), np.frombuffer(w_col, dtype=np.float64))
 
     @classmethod
     def from_documents(cls, docs: Sequence[Document]) -> SparseRows:
@@ -108,8 +96,7 @@ class SearchIndex:
     def __init__(self, docs: Sequence[Document], rows: SparseRows | None = None,
                  typo_vocabulary: bool = True) -> None:
         if rows is None:
-            rows = SparseRows.from_counters([features(d.folded.split(), (d.lang,))
-                                             for d in docs])
+            rows = SparseRows.from_documents(docs)
         order = sorted(range(len(docs)), key=lambda i: docs[i].topic_id)
         self.docs = [docs[i] for i in order]  # topics contiguous for reduceat
         rank = np.empty(len(docs), dtype=np.int32)
