@@ -106,3 +106,34 @@ def test_draft_translation_is_not_published(tmp_path: Path) -> None:
     topic = load_content(content).topics["sprache/test"]
     assert Lang.EN not in topic.published()
     assert topic.best_translation(Lang.EN).lang is Lang.DE
+
+
+def test_glossary_of_a_language_without_answers_loads(tmp_path: Path) -> None:
+    content = _make_tree(tmp_path)
+    (content / "_glossary").mkdir()
+    (content / "_glossary" / "ku.yaml").write_text(
+        'language: ku\nname: "Kurdî (Kurmancî)"\nreviewed: 2026-11-25\n'
+        "topics:\n  sprache/test:\n    - kursa zimên\n    - kursa zimên\n", encoding="utf-8")
+    lib = load_content(content)
+    (glossary,) = lib.glossaries
+    assert glossary.code == "ku" and glossary.name == "Kurdî (Kurmancî)"
+    assert glossary.entries == {"sprache/test": ("kursa zimên",)}  # duplicates dropped
+
+
+def test_glossary_problems_are_all_reported(tmp_path: Path) -> None:
+    content = _make_tree(tmp_path)
+    folder = content / "_glossary"
+    folder.mkdir()
+    (folder / "ps.yaml").write_text(
+        "language: pa\nreviewed: soon\ntopics:\n  sprache/nope: [x]\n  sprache/test: []\n",
+        encoding="utf-8")
+    (folder / "de.yaml").write_text("language: de\n", encoding="utf-8")
+    (folder / "Kurdish.yaml").write_text("language: ku\n", encoding="utf-8")
+    with pytest.raises(ContentError) as err:
+        load_content(content)
+    found = {(p.file.rsplit("/", 1)[-1], p.field) for p in err.value.problems}
+    assert {("ps.yaml", "language"), ("ps.yaml", "name"), ("ps.yaml", "reviewed"),
+            ("ps.yaml", "topics.sprache/nope"), ("ps.yaml", "topics.sprache/test"),
+            ("de.yaml", ""), ("Kurdish.yaml", "")} <= found
+    assert all(p.lang == "ps" for p in err.value.problems if p.file.endswith("ps.yaml")
+               and p.field != "reviewed")

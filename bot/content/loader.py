@@ -20,6 +20,7 @@ from bot.content.model import (
     ContentLibrary,
     Field,
     FieldInfo,
+    Glossary,
     SmallTalkIntent,
     Source,
     Topic,
@@ -45,6 +46,8 @@ CONTACT_KEYS = {"name", "address", "phone", "email", "hours", "web", "serves", "
 SOURCED_CONTACT_KEYS = ("address", "phone", "email", "hours")
 TRANSLATION_KEYS = {"title", "status", "questions", "keywords"}
 FIELD_KEYS = {"order", "title"}
+GLOSSARY_KEYS = {"language", "name", "reviewed", "topics"}
+GLOSSARY_CODE_RE = re.compile(r"^[a-z]{2,3}$")
 
 
 class _Collector:
@@ -371,6 +374,52 @@ def _load_smalltalk(folder: Path, out: _Collector) -> list[SmallTalkIntent]:
     return [SmallTalkIntent(name, per_lang) for name, per_lang in phrases.items() if per_lang]
 
 
+def _load_glossaries(folder: Path, topic_ids: set[str], out: _Collector) -> list[Glossary]:
+    """``_glossary/<code>.yaml``: phrases in a language without answers, per topic ID."""
+    if not folder.is_dir():
+        return []
+    glossaries: list[Glossary] = []
+    for path in sorted(folder.glob("*.yaml")):
+        code = path.stem
+        if not GLOSSARY_CODE_RE.match(code):
+            out.add(path, "", "file name must be an ISO 639 language code, e.g. ku.yaml")
+            continue
+        if Lang.parse(code) is not None:
+            out.add(path, "", f"{code!r} has answers: put its words into the topic files' "
+                    "questions and keywords instead", code)
+            continue
+        data = _read_yaml(path, out, code)
+        if not isinstance(data, dict):
+            if data is not None:
+                out.add(path, "", "must be a mapping with language, name, reviewed, topics",
+                        code)
+            continue
+        before = len(out.problems)
+        _unknown_keys(data, GLOSSARY_KEYS, path, out, code)
+        if data.get("language") != code:
+            out.add(path, "language", f"must be {code!r}, the file name", code)
+        name = data.get("name")
+        if not isinstance(name, str) or not name.strip():
+            out.add(path, "name", "missing: the language's own name for itself", code)
+        reviewed = _as_date(data.get("reviewed"), path, "reviewed", out)
+        topics = data.get("topics")
+        entries: dict[str, tuple[str, ...]] = {}
+        if not isinstance(topics, dict) or not topics:
+            out.add(path, "topics", "must map topic IDs to lists of phrases", code)
+        else:
+            for topic_id, items in topics.items():
+                if topic_id not in topic_ids:
+                    out.add(path, f"topics.{topic_id}", "unknown topic ID", code)
+                    continue
+                phrases = _string_list(items, path, f"topics.{topic_id}", out, code)
+                if not phrases:
+                    out.add(path, f"topics.{topic_id}", "needs at least one phrase", code)
+                entries[topic_id] = tuple(dict.fromkeys(phrases))
+        if len(out.problems) == before and reviewed is not None and isinstance(name, str):
+            glossaries.append(Glossary(code, name.strip(), reviewed, entries))
+    return glossaries
+
+
 def load_content(root: Path) -> ContentLibrary:
     """Load everything under ``root``; raise ContentError listing all problems if any."""
     out = _Collector(root)
@@ -412,6 +461,8 @@ def load_content(root: Path) -> ContentLibrary:
         if ref not in known_ids:
             out.add(path, "related", f"refers to unknown topic {ref!r}")
     smalltalk = _load_smalltalk(root / "_smalltalk", out)
+    glossaries = _load_glossaries(root / "_glossary", known_ids, out)
     if out.problems:
         raise ContentError(out.problems)
-    return ContentLibrary(fields=fields, topics=topics, contacts=contacts, smalltalk=smalltalk)
+    return ContentLibrary(fields=fields, topics=topics, contacts=contacts, smalltalk=smalltalk,
+                          glossaries=glossaries)

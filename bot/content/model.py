@@ -134,6 +134,18 @@ class SmallTalkIntent:
     phrases: dict[Lang, tuple[str, ...]]
 
 
+@dataclass(frozen=True)
+class Glossary:
+    """Phrases in a language the bot has no answers in (Kurdish, Pashto, Somali ...), each
+    pointing to a topic: the matcher can then find the topic for a question in that
+    language, and the answer comes in the user's chosen language."""
+
+    code: str  # ISO 639 code, e.g. "ku", "ckb", "ps"
+    name: str  # the language's own name for itself
+    reviewed: dt.date
+    entries: dict[str, tuple[str, ...]]  # topic ID -> phrases
+
+
 @dataclass
 class ContentLibrary:
     """Everything loaded from ``content/``, validated; the single read-only source of answers."""
@@ -142,6 +154,7 @@ class ContentLibrary:
     topics: dict[str, Topic]
     contacts: dict[str, Contact]
     smalltalk: list[SmallTalkIntent] = field(default_factory=list)
+    glossaries: list[Glossary] = field(default_factory=list)
 
     def topics_in(self, fld: Field) -> list[Topic]:
         return sorted((t for t in self.topics.values() if t.field is fld), key=lambda t: t.id)

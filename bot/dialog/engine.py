@@ -338,15 +338,21 @@ class DialogEngine:
             return result, [self._smalltalk(ctx, result.smalltalk or "")]
         if result.decision is Decision.CRISIS:
             return result, self._crisis(ctx)
+        notice: list[Reply] = []
+        if result.foreign:
+            notice.append(Reply(ReplyKind.INFO, "_" + _(
+                "I cannot write in your language yet, so I answer in {language}. You can "
+                "choose another language with /language.").format(language=lang.native_name)
+                + "_", lang))
         if result.decision is Decision.ANSWER and result.topic_id:
-            return result, self._topic_replies(ctx, result.topic_id)
+            return result, notice + self._topic_replies(ctx, result.topic_id)
         if result.decision is Decision.CLARIFY and result.topic_id:
             options = [result.topic_id, *result.alternatives[:2]]
             rows = [(Button(self._title(t, lang), topic_payload(t)),) for t in options]
             rows.append((Button(_("None of these"), Payload(Action.MENU).encode()),))
-            return result, [Reply(ReplyKind.CLARIFY, _("Did you mean:"), lang,
-                                  buttons=tuple(rows), topic_id=result.topic_id)]
-        return result, [self._not_sure(ctx, result)]
+            return result, [*notice, Reply(ReplyKind.CLARIFY, _("Did you mean:"), lang,
+                                           buttons=tuple(rows), topic_id=result.topic_id)]
+        return result, [*notice, self._not_sure(ctx, result)]
 
     def _reply_lang(self, ctx: Context, result: MatchResult) -> Lang:
         if result.detected_lang is not None:

@@ -23,7 +23,7 @@ from bot.languages import Lang
 from bot.matching.index import DocKind, Document, SparseRows
 
 log = logging.getLogger(__name__)
-FORMAT = 1
+FORMAT = 2
 
 
 def cache_key(library: ContentLibrary) -> str:
@@ -43,6 +43,9 @@ def cache_key(library: ContentLibrary) -> str:
         for lang, phrases in sorted(intent.phrases.items()):
             digest.update(json.dumps([intent.name, lang.value, phrases],
                                      ensure_ascii=False).encode())
+    for glossary in library.glossaries:
+        digest.update(json.dumps([glossary.code, sorted(glossary.entries.items())],
+                                 ensure_ascii=False).encode())
     return digest.hexdigest()[:32]
 
 
@@ -55,8 +58,9 @@ def load(cache_dir: Path, key: str) -> tuple[list[Document], SparseRows] | None:
         with np.load(arrays_path, allow_pickle=False) as arrays:
             rows = SparseRows({name: i for i, name in enumerate(meta["features"])},
                               arrays["features"], arrays["docs"], arrays["weights"])
-        docs = [Document(t, Lang(lang), DocKind(kind), text, folded)
-                for t, lang, kind, text, folded in meta["documents"]]
+        docs = [Document(t, Lang(code) if kind != DocKind.GLOSSARY else None, DocKind(kind),
+                         text, folded, variety=code if kind == DocKind.GLOSSARY else "")
+                for t, code, kind, text, folded in meta["documents"]]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         log.warning("ignoring unreadable index cache %s: %s", meta_path, exc)
         return None
@@ -69,7 +73,7 @@ def save(cache_dir: Path, key: str, docs: list[Document], rows: SparseRows) -> N
         cache_dir.mkdir(parents=True, exist_ok=True)
         names = sorted(rows.feature_ids, key=rows.feature_ids.__getitem__)
         meta = {"features": names,
-                "documents": [[d.topic_id, d.lang.value, d.kind.value, d.text, d.folded]
+                "documents": [[d.topic_id, d.code, d.kind.value, d.text, d.folded]
                               for d in docs]}
         for old in cache_dir.glob("index-*"):
             if key not in old.name:

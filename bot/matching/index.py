@@ -30,16 +30,23 @@ class DocKind(StrEnum):
     QUESTION = "question"
     KEYWORD = "keyword"
     SMALLTALK = "smalltalk"
+    GLOSSARY = "glossary"  # a phrase in a language without answers (content/_glossary)
     PROFILE = "profile"  # all texts of one topic in one language, for the profile scorer
 
 
 @dataclass(frozen=True)
 class Document:
     topic_id: str
-    lang: Lang
+    lang: Lang | None  # None: a glossary phrase, in the language ``variety`` names
     kind: DocKind
     text: str
     folded: str
+    variety: str = ""
+
+    @property
+    def code(self) -> str:
+        """The language code, for answer languages and glossary languages alike."""
+        return self.lang.value if self.lang is not None else self.variety
 
 
 @dataclass(frozen=True)
@@ -56,16 +63,20 @@ class SparseRows:
         """Like ``features`` for every document, but without a Counter per document:
         each distinct word's features are resolved to ids once, repeats summed in numpy."""
         ids: dict[str, int] = {}
-        resolved: dict[tuple[str, Lang], tuple[array, array]] = {}
+        resolved: dict[tuple[str, Lang | None], tuple[array, array]] = {}
         f_col, d_col, w_col = array("i"), array("i"), array("d")
         for doc_id, doc in enumerate(docs):
-            stops = stop_words_for((doc.lang,))
+            # Glossary languages have no stemmer or stop words: words and n-grams only.
+            langs = (doc.lang,) if doc.lang is not None else ()
+            stops = stop_words_for(langs)
             for tok in doc.folded.split():
                 if tok in stops:
                     continue
                 entry = resolved.get((tok, doc.lang))
                 if entry is None:
-                    feats = token_features(tok, (doc.lang,))
+                    # Uncached: the index's words need not crowd out the questions' words
+                    # in the features cache (and its memory) once the index is built.
+                    feats = token_features.__wrapped__(tok, langs)
                     entry = (array("i", [ids.setdefault(n, len(ids)) for n, _ in feats]),
                              array("d", [w for _, w in feats]))
                     resolved[(tok, doc.lang)] = entry
@@ -186,7 +197,7 @@ class SearchIndex:
 
 
 def documents_from(library: ContentLibrary) -> list[Document]:
-    """Every published title, question and keyword, plus small-talk phrases."""
+    """Every published title, question and keyword, plus small-talk and glossary phrases."""
     docs: list[Document] = []
 
     def add(topic_id: str, lang: Lang, kind: DocKind, text: str) -> None:
@@ -205,6 +216,14 @@ def documents_from(library: ContentLibrary) -> list[Document]:
         for lang, phrases in intent.phrases.items():
             for phrase in phrases:
                 add(SMALLTALK_PREFIX + intent.name, lang, DocKind.SMALLTALK, phrase)
+    for glossary in library.glossaries:
+        for topic_id, phrases in glossary.entries.items():
+            if topic_id in library.topics:
+                for phrase in phrases:
+                    folded = " ".join(tokenize(phrase))
+                    if folded:
+                        docs.append(Document(topic_id, None, DocKind.GLOSSARY, phrase, folded,
+                                             variety=glossary.code))
     return docs
 
 
@@ -213,17 +232,20 @@ def build_indexes(docs: list[Document], rows: SparseRows | None = None
     """The document index and the profile index (one document per topic and language,
     joining its texts: matches questions that share words with several examples)."""
     rows = rows if rows is not None else SparseRows.from_documents(docs)
-    profile_of: dict[tuple[str, Lang], int] = {}
+    profile_of: dict[tuple[str, str], int] = {}
     members: list[list[str]] = []
+    lang_of: dict[str, Lang | None] = {}
     group = np.empty(len(docs), dtype=np.int32)
     for i, doc in enumerate(docs):
-        key = (doc.topic_id, doc.lang)
+        key = (doc.topic_id, doc.code)
+        lang_of[doc.code] = doc.lang
         if key not in profile_of:
             profile_of[key] = len(members)
             members.append([])
         group[i] = profile_of[key]
         members[group[i]].append(doc.folded)
-    profiles = [Document(topic_id, lang, DocKind.PROFILE, "", " ".join(members[pid]))
-                for (topic_id, lang), pid in profile_of.items()]
+    profiles = [Document(topic_id, lang_of[code], DocKind.PROFILE, "", " ".join(members[pid]),
+                         variety=code)
+                for (topic_id, code), pid in profile_of.items()]
     return (SearchIndex(docs, rows),
             SearchIndex(profiles, rows.grouped(group), typo_vocabulary=False))

@@ -47,6 +47,10 @@ _LATIN = re.compile(r"[A-Za-zÀ-ÿĀ-ſ]")
 _UK_ONLY = re.compile(r"[іїєґІЇЄҐ]")
 _RU_ONLY = re.compile(r"[ыэъёЫЭЪЁ]")
 _FA_ONLY = re.compile(r"[پچژگکی]")
+# Letters of Pashto, Sorani Kurdish and Urdu that Arabic and Farsi do not use.
+_OTHER_ARABIC_SCRIPT = re.compile(r"[ټډړږښګڼۍېڕڵۆێەٹڈڑےں]")
+_OTHER_SCRIPTS = re.compile(r"[\u1200-\u137F\u0530-\u058F\u10A0-\u10FF\u0E00-\u0E7F"
+                            r"\u0900-\u097F\u3040-\u30FF\u4E00-\u9FFF\uAC00-\uD7AF]")
 _AR_ONLY = re.compile(r"[ةىيك]")
 _ARABIZI_WORD = re.compile(r"\b(?=\w*[a-z])\w*[a-z][2357]\w*\b|\b[2357][a-z]\w*\b", re.IGNORECASE)
 _ARABIZI_WORDS = frozenset(
@@ -124,9 +128,13 @@ class LanguageIdentifier:
         min_confidence: float = 0.55,
         loanwords: frozenset[str] = frozenset(),
         vocabularies: dict[Lang, frozenset[str]] | None = None,
+        foreign: dict[str, frozenset[str]] | None = None,
     ) -> None:
         self._min_confidence = min_confidence
         self._vocabularies = vocabularies or {}
+        # Words of the glossary languages (Kurdish, Somali ...): a message mostly in one of
+        # them is not in a supported language, whatever lingua's closest guess is.
+        self._foreign = foreign or {}
         # German official terms people paste into any language ("Kindergeld", "Jobcenter"):
         # they say nothing about the language the question is written in.
         self._loanwords = loanwords
@@ -142,6 +150,9 @@ class LanguageIdentifier:
         if letters < 2:
             return Detection(None, 0.0, True)
         cyr, arab = len(_CYRILLIC.findall(text)), len(_ARABIC_SCRIPT.findall(text))
+        latin = len(_LATIN.findall(text))
+        if len(_OTHER_SCRIPTS.findall(text)) > max(cyr, arab, latin):
+            return Detection(None, 0.9, False)  # Tigrinya, Amharic, Armenian, Hindi ...
         if cyr >= 2 and cyr >= arab:
             uk, ru = len(_UK_ONLY.findall(text)), len(_RU_ONLY.findall(text))
             if uk != ru:
@@ -151,6 +162,8 @@ class LanguageIdentifier:
                 return by_words
             return self._among(_only(text, _CYRILLIC), [Lang.UK, Lang.RU], floor=0.0)
         if arab >= 2:
+            if _OTHER_ARABIC_SCRIPT.search(text):
+                return Detection(None, 0.9, False)  # Pashto, Sorani, Urdu
             fa, ar = len(_FA_ONLY.findall(text)), len(_AR_ONLY.findall(text))
             if fa and not ar:
                 return Detection(Lang.FA, 0.95, True)
@@ -163,6 +176,8 @@ class LanguageIdentifier:
         if self._looks_like_arabizi(text):
             return Detection(Lang.AR, 0.8, True)
         latin_langs = [Lang.DE, Lang.EN, Lang.TR, Lang.PL, Lang.RO]
+        if self._foreign and self._is_foreign(text, latin_langs):
+            return Detection(None, 0.8, False)
         stripped = self._without_loanwords(text)
         if stripped != text:
             found = self._among(stripped, latin_langs, floor=self._min_confidence)
@@ -189,6 +204,19 @@ class LanguageIdentifier:
         if best >= 0.5 and best - second >= 0.25:
             return Detection(lang, best, True)
         return Detection(None, best, True)
+
+    def _is_foreign(self, text: str, langs: list[Lang]) -> bool:
+        """Mostly words of one glossary language, clearly more than of any answer language."""
+        words = [fold(w) for w in re.findall(r"[^\W\d_]{2,}", text)]
+        words = [w for w in words if w not in self._loanwords]
+        if len(words) < 3:
+            return False
+        def share(vocabulary: frozenset[str]) -> float:
+            return sum(w in vocabulary for w in words) / len(words)
+        foreign = max(share(v) for v in self._foreign.values())
+        ours = max((share(self._vocabularies.get(lang, frozenset())) for lang in langs),
+                   default=0.0)
+        return foreign >= 0.4 and foreign - ours >= 0.2
 
     def _without_loanwords(self, text: str) -> str:
         if not self._loanwords:

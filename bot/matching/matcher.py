@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
@@ -99,6 +99,7 @@ class MatchResult:
     ranked: list[tuple[str, float]] = field(default_factory=list)
     best_doc_lang: Lang | None = None
     evidence: dict[str, float] = field(default_factory=dict)
+    foreign: bool = False  # written in a language the bot has no answers in
 
 
 class LexicalScorer:
@@ -231,11 +232,18 @@ class Matcher:
             for k in (*t.translations[Lang.DE].keywords,) if " " not in k
         }
         vocabularies: dict[Lang, set[str]] = {}
+        foreign: dict[str, set[str]] = {}
         for doc in docs:
-            vocabularies.setdefault(doc.lang, set()).update(doc.folded.split())
+            if doc.lang is not None:
+                vocabularies.setdefault(doc.lang, set()).update(doc.folded.split())
+            else:
+                foreign.setdefault(doc.variety, set()).update(doc.folded.split())
+        # A glossary word that is also an answer language's word says nothing.
+        every = set().union(*vocabularies.values()) if vocabularies else set()
         self.langid = langid or LanguageIdentifier(
             loanwords=frozenset(german_terms),
-            vocabularies={lang: frozenset(v) for lang, v in vocabularies.items()})
+            vocabularies={lang: frozenset(v) for lang, v in vocabularies.items()},
+            foreign={code: frozenset(v - every) for code, v in foreign.items()})
         self.lexical = LexicalScorer(self.index, weight=LEXICAL_WEIGHT,
                                      unknown_weight=UNKNOWN_WEIGHT)
         self.profile = ProfileScorer(self.profile_index, weight=PROFILE_WEIGHT,
@@ -279,7 +287,10 @@ class Matcher:
                 combined[cand.topic_id] = combined.get(cand.topic_id, 0.0) + (
                     scorer.weight * cand.score)
         ranked = sorted(combined.items(), key=lambda kv: -kv[1])
-        return self._decide(query, ranked, per_scorer)
+        result = self._decide(query, ranked, per_scorer)
+        if not query.detection.supported:
+            result = replace(result, foreign=True)
+        return result
 
     def evidence(self, query: Query, topic_id: str, ranked: list[tuple[str, float]],
                  per_scorer: dict[str, dict[str, Candidate]]) -> dict[str, float]:
