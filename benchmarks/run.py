@@ -42,6 +42,7 @@ def question_sets() -> dict[str, list[dict]]:
     sets: dict[str, list[dict]] = {}
     dev = PROJECT_ROOT.parent / "shared" / "eval" / "dev-questions.jsonl"
     for name, path in [("dev", dev), ("heldout", PROJECT_ROOT / "tests/data/heldout.jsonl"),
+                       ("realistic", PROJECT_ROOT / "tests/data/realistic.jsonl"),
                        ("own", PROJECT_ROOT / "tests/data/questions.jsonl")]:
         if path.is_file():
             sets[name] = [json.loads(line) for line in path.read_text("utf-8").splitlines()

@@ -21,7 +21,8 @@ KURMANJI = Glossary("ku", "Kurdî (Kurmancî)", dt.date(2026, 11, 25), {
                       "karê bi destûra mayînê"),
     "kita-schule/kita": ("baxçeya zarokan", "cihê zarokan li kîta", "zarokê min sê salî ye"),
     "gesundheit/arzt": ("doktor", "bijîşk", "ez nexweş im doktorek dixwazim"),
-})
+}, smalltalk={"thanks": ("spas", "gelek spas", "spas bira", "zor spas"),
+              "crisis": ("ez naxwazim bijîm", "ez dixwazim xwe bikujim")})
 
 
 @pytest.fixture(scope="module")
@@ -78,3 +79,9 @@ def test_glossary_does_not_change_decisions_for_answer_languages(
         a, b = matcher.match(text), kurdish_matcher.match(text)
         assert (a.decision, a.topic_id) == (b.decision, b.topic_id)
         assert a.decision is not Decision.EMPTY
+
+
+def test_glossary_small_talk_is_small_talk_and_crisis_is_crisis(kurdish_matcher: Matcher) -> None:
+    thanks = kurdish_matcher.match("gelek spas bira")
+    assert thanks.decision is Decision.SMALLTALK and thanks.smalltalk == "thanks"
+    assert kurdish_matcher.match("ez êdî naxwazim bijîm").decision is Decision.CRISIS

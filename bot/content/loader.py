@@ -46,7 +46,7 @@ CONTACT_KEYS = {"name", "address", "phone", "email", "hours", "web", "serves", "
 SOURCED_CONTACT_KEYS = ("address", "phone", "email", "hours")
 TRANSLATION_KEYS = {"title", "status", "questions", "keywords"}
 FIELD_KEYS = {"order", "title"}
-GLOSSARY_KEYS = {"language", "name", "reviewed", "topics"}
+GLOSSARY_KEYS = {"language", "name", "reviewed", "topics", "smalltalk"}
 GLOSSARY_CODE_RE = re.compile(r"^[a-z]{2,3}$")
 
 
@@ -415,8 +415,20 @@ def _load_glossaries(folder: Path, topic_ids: set[str], out: _Collector) -> list
                 if not phrases:
                     out.add(path, f"topics.{topic_id}", "needs at least one phrase", code)
                 entries[topic_id] = tuple(dict.fromkeys(phrases))
+        smalltalk: dict[str, tuple[str, ...]] = {}
+        intents = data.get("smalltalk") or {}
+        if not isinstance(intents, dict):
+            out.add(path, "smalltalk", "must map intent names to lists of phrases", code)
+            intents = {}
+        for intent, items in intents.items():
+            if intent not in SMALLTALK_INTENTS:
+                out.add(path, f"smalltalk.{intent}", "unknown intent (allowed: "
+                        f"{', '.join(SMALLTALK_INTENTS)})", code)
+                continue
+            smalltalk[intent] = tuple(dict.fromkeys(
+                _string_list(items, path, f"smalltalk.{intent}", out, code)))
         if len(out.problems) == before and reviewed is not None and isinstance(name, str):
-            glossaries.append(Glossary(code, name.strip(), reviewed, entries))
+            glossaries.append(Glossary(code, name.strip(), reviewed, entries, smalltalk))
     return glossaries
 
 

@@ -144,6 +144,7 @@ class Glossary:
     name: str  # the language's own name for itself
     reviewed: dt.date
     entries: dict[str, tuple[str, ...]]  # topic ID -> phrases
+    smalltalk: dict[str, tuple[str, ...]] = field(default_factory=dict)  # intent -> phrases
 
 
 @dataclass

@@ -44,7 +44,8 @@ def cache_key(library: ContentLibrary) -> str:
             digest.update(json.dumps([intent.name, lang.value, phrases],
                                      ensure_ascii=False).encode())
     for glossary in library.glossaries:
-        digest.update(json.dumps([glossary.code, sorted(glossary.entries.items())],
+        digest.update(json.dumps([glossary.code, sorted(glossary.entries.items()),
+                                  sorted(glossary.smalltalk.items())],
                                  ensure_ascii=False).encode())
     return digest.hexdigest()[:32]
 

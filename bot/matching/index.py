@@ -217,13 +217,16 @@ def documents_from(library: ContentLibrary) -> list[Document]:
             for phrase in phrases:
                 add(SMALLTALK_PREFIX + intent.name, lang, DocKind.SMALLTALK, phrase)
     for glossary in library.glossaries:
-        for topic_id, phrases in glossary.entries.items():
-            if topic_id in library.topics:
-                for phrase in phrases:
-                    folded = " ".join(tokenize(phrase))
-                    if folded:
-                        docs.append(Document(topic_id, None, DocKind.GLOSSARY, phrase, folded,
-                                             variety=glossary.code))
+        groups = [(t, phrases) for t, phrases in glossary.entries.items()
+                  if t in library.topics]
+        groups += [(SMALLTALK_PREFIX + intent, phrases)
+                   for intent, phrases in glossary.smalltalk.items()]
+        for topic_id, phrases in groups:
+            for phrase in phrases:
+                folded = " ".join(tokenize(phrase))
+                if folded:
+                    docs.append(Document(topic_id, None, DocKind.GLOSSARY, phrase, folded,
+                                         variety=glossary.code))
     return docs
 
 

@@ -22,6 +22,7 @@ from rapidfuzz import fuzz, process
 
 from bot.content.model import ContentLibrary
 from bot.languages import Lang
+from bot.matching import arabizi
 from bot.matching import cache as index_cache
 from bot.matching.calibration import Calibration
 from bot.matching.features import features, set_stop_words
@@ -50,7 +51,15 @@ FUZZY_WEIGHT = 0.20
 # how much of a question is unknown is judged separately by the calibrated confidence.
 UNKNOWN_WEIGHT = 0.25
 SEGMENT_DISCOUNT = 0.8  # a single sentence's match counts a little less than the whole
-_SENTENCE_END = re.compile(r"[.!?؟;\n]+")
+QUESTION_WEIGHT = 1.0
+ARABIZI_CUTOFF = 80  # how close a transliterated word must be to a content word
+_ARABIC_LETTER = re.compile(r"[\u0600-\u06ff]")  # ... and the sentence that asks counts fully
+_SENTENCE = re.compile(r"([^.!?؟;\n]+)([.!?؟;\n]*)")
+
+
+def _sentences(text: str) -> list[tuple[str, str]]:
+    """Sentences with the punctuation that ended each."""
+    return [(m.group(1), m.group(2)) for m in _SENTENCE.finditer(text)]
 
 
 class Decision(StrEnum):
@@ -68,7 +77,7 @@ class Query:
     tokens: list[str]
     features: dict[str, float]
     detection: Detection
-    segments: list[dict[str, float]] = field(default_factory=list)
+    segments: list[tuple[float, dict[str, float]]] = field(default_factory=list)
     memo: dict[int, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
 
 
@@ -161,8 +170,8 @@ class ProfileScorer(LexicalScorer):
         key = id(self.index)
         if key not in query.memo:
             scores = self.index.cosine(query.features, self.unknown_weight)
-            for segment in query.segments:
-                scores = np.maximum(scores, SEGMENT_DISCOUNT * self.index.cosine(
+            for weight, segment in query.segments:
+                scores = np.maximum(scores, weight * self.index.cosine(
                     segment, self.unknown_weight))
             query.memo[key] = scores
         return query.memo[key]
@@ -260,14 +269,35 @@ class Matcher:
                 if hit:
                     corrected.append(hit[0])
         detection = self.langid.detect(text)
+        if detection.lang is Lang.AR and not _ARABIC_LETTER.search(text):
+            corrected.extend(self._from_arabizi(tokens))
         langs = stem_languages(text, detection)
         segments = []
-        sentences = [tokenize(s) for s in _SENTENCE_END.split(text)]
-        sentences = [s for s in sentences if len(s) >= 3]
-        if len(sentences) >= 2:
-            segments = [dict(features(s, langs)) for s in sentences]
+        parts = [(tokenize(s), end) for s, end in _sentences(text)]
+        parts = [(s, end) for s, end in parts if len(s) >= 3]
+        if len(parts) >= 2:
+            # The question itself (ending in "?", else the last sentence) is what the
+            # person wants answered; the context sentences before it count less.
+            asked = max((i for i, (_, end) in enumerate(parts) if "?" in end or "؟" in end),
+                        default=len(parts) - 1)
+            segments = [(QUESTION_WEIGHT if i == asked else SEGMENT_DISCOUNT,
+                         dict(features(s, langs))) for i, (s, _) in enumerate(parts)]
         return Query(text=text, tokens=corrected, features=dict(features(corrected, langs)),
                      detection=detection, segments=segments)
+
+    def _from_arabizi(self, tokens: list[str]) -> list[str]:
+        """Arabic words the content knows, for Arabic typed in Latin letters and digits."""
+        found: list[str] = []
+        for spellings in arabizi.transliterate(tokens):
+            known = next((s for s in spellings if self.index.knows(s)), None)
+            if known is None:
+                hits = [process.extractOne(s, self.index.similar_words(s), scorer=fuzz.ratio,
+                                           score_cutoff=ARABIZI_CUTOFF) for s in spellings]
+                best = max((h for h in hits if h), key=lambda h: h[1], default=None)
+                known = best[0] if best else None
+            if known is not None:
+                found.append(known)
+        return found
 
     def match(self, text: str) -> MatchResult:
         text = (text or "").strip()
