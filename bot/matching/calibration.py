@@ -18,7 +18,7 @@ from pathlib import Path
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 FEATURES = ("score", "margin", "lexical", "profile", "fuzzy", "known", "coverage", "length",
-            "same_language")
+            "same_language", "smalltalk")
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,9 @@ CRISIS_INTENT = SMALLTALK_PREFIX + "crisis"
 CRISIS_MIN = 0.35
 CRISIS_MARGIN = 0.05
 SMALLTALK_MARGIN = 0.10  # small talk must clearly beat the best topic ("Fußball im Verein")
+PHRASE_MATCH = 0.85  # ... or the message is nearly word for word a small-talk phrase
+PHRASE_FUZZY = 0.75
+PHRASE_MARGIN = 0.35
 POOL_DOCS = 60
 TOP_TOPICS = 25
 LEXICAL_WEIGHT = 0.15
@@ -347,6 +350,9 @@ class Matcher:
                       if original else 0.0),
             "coverage": sum(w for w, hit in weights if hit) / total,
             "length": math.log1p(len(original)),
+            # How close the message is to greetings, thanks or off-topic requests.
+            "smalltalk": max((s for t, s in ranked if t.startswith(SMALLTALK_PREFIX)),
+                             default=0.0),
             "same_language": float(profile is not None and query.detection.lang is not None
                                    and self.profile_index.docs[profile.doc_id].lang
                                    is query.detection.lang),
@@ -368,10 +374,13 @@ class Matcher:
             return MatchResult(Decision.CRISIS, None, [t for t, _ in topics[:3]],
                                round(crisis, 3), detected, smalltalk="crisis",
                                ranked=ranked[:5], best_doc_lang=doc_lang)
-        if (top_id.startswith(SMALLTALK_PREFIX) and top_score >= SMALLTALK_MIN
-                and top_score - best_topic_score >= SMALLTALK_MARGIN):
+        said = self._small_talk_phrase(per_scorer)
+        if said is None and (top_id.startswith(SMALLTALK_PREFIX) and top_score >= SMALLTALK_MIN
+                             and top_score - best_topic_score >= SMALLTALK_MARGIN):
+            said = top_id
+        if said is not None:
             return MatchResult(Decision.SMALLTALK, None, [], round(top_score, 3), detected,
-                               smalltalk=top_id.removeprefix(SMALLTALK_PREFIX),
+                               smalltalk=said.removeprefix(SMALLTALK_PREFIX),
                                ranked=ranked[:5], best_doc_lang=doc_lang)
         if not topics:
             return MatchResult(Decision.NOT_SURE, None, [], 0.0, detected)
@@ -389,6 +398,22 @@ class Matcher:
             decision = Decision.CLARIFY
         return MatchResult(decision, best_id, others, round(confidence, 3), detected,
                            ranked=topics[:5], best_doc_lang=doc_lang, evidence=evidence)
+
+    @staticmethod
+    def _small_talk_phrase(per_scorer: dict[str, dict[str, Candidate]]) -> str | None:
+        """The message *is* one of the small-talk phrases ("tell me a joke"), nearly word
+        for word, and no topic's example comes close: small talk, however the profiles
+        score. (Crisis phrases are never decided here: see the safety net above.)"""
+        lexical, fuzzy = per_scorer["lexical"], per_scorer["fuzzy"]
+        best_topic = max((c.score for t, c in lexical.items()
+                          if not t.startswith(SMALLTALK_PREFIX)), default=0.0)
+        for topic_id, cand in lexical.items():
+            if (topic_id.startswith(SMALLTALK_PREFIX) and topic_id != CRISIS_INTENT
+                    and cand.score >= PHRASE_MATCH
+                    and fuzzy.get(topic_id, Candidate("", 0.0, 0)).score >= PHRASE_FUZZY
+                    and cand.score - best_topic >= PHRASE_MARGIN):
+                return topic_id
+        return None
 
     def _doc_lang(self, topic_id: str, per_scorer: dict[str, dict[str, Candidate]]
                   ) -> Lang | None:
