@@ -66,3 +66,31 @@ def test_folding_is_consistent_across_scripts() -> None:
     assert tokenize("زبان‌ها") == tokenize("زبانها")
     assert tokenize("їжак ґанок") == tokenize("іжак ганок")
     assert tokenize("٢٠٢٦") == ["2026"]
+
+
+def test_arabizi_words_become_arabic_spellings() -> None:
+    from bot.matching.arabizi import transliterate
+
+    spellings = transliterate(tokenize("baddi doktor el is3af"))
+    assert "دكتور" in spellings[1] or "دكتر" in spellings[1]
+    assert "الاسعاف" in spellings[2]  # the article joins the next word
+
+
+@pytest.mark.parametrize(("text", "topics"), [
+    ("ana 3ayez a3mel jensiyye", {"verwaltung/einbuergerung", "verwaltung/einbuergerung-antrag"}),
+    ("mart 7amel w ma 3enna ta2min", {"asyl/gesundheit", "gesundheit/arzt"}),
+    ("wen fi doktor bi7ki 3arabi", {"gesundheit/arzt"}),
+])
+def test_arabizi_questions_find_arabic_content(matcher: Matcher, text: str,
+                                               topics: set[str]) -> None:
+    result = matcher.match(text)
+    assert result.detected_lang is Lang.AR
+    ranked = [t for t, _ in result.ranked]
+    assert topics & set(ranked[:2]), ranked
+
+
+@pytest.mark.parametrize("text", ["tell me a joke please", "wie wird das wetter morgen",
+                                  "расскажи анекдот", "merci beaucoup"])
+def test_off_topic_and_thanks_are_declined_as_small_talk(matcher: Matcher, text: str) -> None:
+    result = matcher.match(text)
+    assert result.decision is Decision.SMALLTALK and result.topic_id is None, result.ranked
