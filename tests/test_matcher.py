@@ -94,3 +94,15 @@ def test_arabizi_questions_find_arabic_content(matcher: Matcher, text: str,
 def test_off_topic_and_thanks_are_declined_as_small_talk(matcher: Matcher, text: str) -> None:
     result = matcher.match(text)
     assert result.decision is Decision.SMALLTALK and result.topic_id is None, result.ranked
+
+
+def test_top_k_finds_the_best_positive_scores() -> None:
+    import numpy as np
+
+    from bot.matching.matcher import top_k
+
+    rng = np.random.default_rng(7)
+    for n in (0, 5, 100, 50_000):
+        scores = rng.random(n) * (rng.random(n) > 0.3)
+        expected = {int(i) for i in np.argsort(-scores)[:60] if scores[i] > 0}
+        assert set(top_k(scores, 60).tolist()) == expected
