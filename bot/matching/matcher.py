@@ -49,6 +49,7 @@ POOL_DOCS = 60
 TOP_TOPICS = 25
 LEXICAL_WEIGHT = 0.15
 PROFILE_WEIGHT = 0.65
+SECOND_LANGUAGE = 0.5  # a topic's second-best language profile adds this share
 FUZZY_WEIGHT = 0.20
 # Words the content never uses (names, personal context) weigh this much against a match;
 # how much of a question is unknown is judged separately by the calibrated confidence.
@@ -168,6 +169,25 @@ class ProfileScorer(LexicalScorer):
                     segment, self.unknown_weight))
             query.memo[key] = scores
         return query.memo[key]
+
+    def score(self, query: Query, pool: Sequence[int] | None) -> list[Candidate]:
+        """Best profile per topic, plus part of its second-best: a mixed-language
+        question ("Integrationskurs ввечері") that matches a topic in two languages has
+        more evidence for it than one that matches a single profile as well."""
+        scores = self.doc_scores(query)
+        per_topic = self.index.best_per_topic(scores)
+        top = [int(t) for t in np.argsort(-per_topic)[:TOP_TOPICS] if per_topic[t] > 0]
+        starts, n = self.index.topic_starts, len(scores)
+        out = []
+        for t in top:
+            start, end = int(starts[t]), int(starts[t + 1]) if t + 1 < len(starts) else n
+            profiles = scores[start:end]
+            best = int(np.argmax(profiles))
+            second = float(np.partition(profiles, -2)[-2]) if len(profiles) > 1 else 0.0
+            out.append(Candidate(self.index.topic_ids[t],
+                                 min(1.0, float(profiles[best]) + SECOND_LANGUAGE * second),
+                                 start + best))
+        return out
 
 
 class FuzzyScorer:
