@@ -85,3 +85,15 @@ def test_glossary_small_talk_is_small_talk_and_crisis_is_crisis(kurdish_matcher:
     thanks = kurdish_matcher.match("gelek spas bira")
     assert thanks.decision is Decision.SMALLTALK and thanks.smalltalk == "thanks"
     assert kurdish_matcher.match("ez êdî naxwazim bijîm").decision is Decision.CRISIS
+
+
+def test_unanswered_foreign_question_is_stored_with_its_language(
+        kurdish_library: ContentLibrary, kurdish_matcher: Matcher, catalogs, storage) -> None:
+    assert kurdish_matcher.match("ez penaber im, dikarim bixebitim?").foreign_lang == "ku"
+    engine = DialogEngine(kurdish_library, kurdish_matcher, catalogs, storage)
+    user = UserRef("test", "8")
+    engine.handle(Inbound(user, InputKind.BUTTON, payload=lang_payload(Lang.DE)))
+    replies = engine.handle(Inbound(user, InputKind.TEXT, text="زه نه پوهېږم چې څه وکړم"))
+    assert replies[-1].kind is ReplyKind.NOT_SURE and replies[-1].lang is Lang.DE
+    [group] = storage.unanswered_summary()
+    assert group.lang == "ps"

@@ -379,7 +379,10 @@ class DialogEngine:
         _ = self._(ctx.lang)
         if self.storage is not None:
             try:
-                self.storage.add_unanswered(ctx.inbound.text, ctx.lang.value,
+                # The language it was written in, for staff: a Kurdish question stored as
+                # German would hide what content is missing.
+                asked_in = (result.foreign_lang or "und") if result.foreign else ctx.lang.value
+                self.storage.add_unanswered(ctx.inbound.text, asked_in,
                                             result.ranked[0][0] if result.ranked else None,
                                             result.confidence)
             except StorageError:

@@ -48,7 +48,8 @@ _UK_ONLY = re.compile(r"[іїєґІЇЄҐ]")
 _RU_ONLY = re.compile(r"[ыэъёЫЭЪЁ]")
 _FA_ONLY = re.compile(r"[پچژگکی]")
 # Letters of Pashto, Sorani Kurdish and Urdu that Arabic and Farsi do not use.
-_OTHER_ARABIC_SCRIPT = re.compile(r"[ټډړږښګڼۍېڕڵۆێەٹڈڑےں]")
+_OTHER_ARABIC_SCRIPT = {"ps": re.compile(r"[ټډړږښګڼۍې]"), "ckb": re.compile(r"[ڕڵۆێە]"),
+                        "ur": re.compile(r"[ٹڈڑےں]")}
 _OTHER_SCRIPTS = re.compile(r"[\u1200-\u137F\u0530-\u058F\u10A0-\u10FF\u0E00-\u0E7F"
                             r"\u0900-\u097F\u3040-\u30FF\u4E00-\u9FFF\uAC00-\uD7AF]")
 _AR_ONLY = re.compile(r"[ةىيك]")
@@ -118,6 +119,7 @@ class Detection:
     lang: Lang | None  # None: not a supported language, or not enough evidence
     confidence: float
     supported: bool
+    other: str | None = None  # code of a language without answers, when recognised
 
 
 class LanguageIdentifier:
@@ -162,8 +164,9 @@ class LanguageIdentifier:
                 return by_words
             return self._among(_only(text, _CYRILLIC), [Lang.UK, Lang.RU], floor=0.0)
         if arab >= 2:
-            if _OTHER_ARABIC_SCRIPT.search(text):
-                return Detection(None, 0.9, False)  # Pashto, Sorani, Urdu
+            for code, letters in _OTHER_ARABIC_SCRIPT.items():  # Pashto, Sorani, Urdu
+                if letters.search(text):
+                    return Detection(None, 0.9, False, code)
             fa, ar = len(_FA_ONLY.findall(text)), len(_AR_ONLY.findall(text))
             if fa and not ar:
                 return Detection(Lang.FA, 0.95, True)
@@ -176,8 +179,9 @@ class LanguageIdentifier:
         if self._looks_like_arabizi(text):
             return Detection(Lang.AR, 0.8, True)
         latin_langs = [Lang.DE, Lang.EN, Lang.TR, Lang.PL, Lang.RO]
-        if self._foreign and self._is_foreign(text, latin_langs):
-            return Detection(None, 0.8, False)
+        other = self._foreign_language(text, latin_langs) if self._foreign else None
+        if other is not None:
+            return Detection(None, 0.8, False, other)
         stripped = self._without_loanwords(text)
         if stripped != text:
             found = self._among(stripped, latin_langs, floor=self._min_confidence)
@@ -205,18 +209,19 @@ class LanguageIdentifier:
             return Detection(lang, best, True)
         return Detection(None, best, True)
 
-    def _is_foreign(self, text: str, langs: list[Lang]) -> bool:
-        """Mostly words of one glossary language, clearly more than of any answer language."""
+    def _foreign_language(self, text: str, langs: list[Lang]) -> str | None:
+        """The glossary language whose words make up most of the message, clearly more
+        than any answer language's words; else None."""
         words = [fold(w) for w in re.findall(r"[^\W\d_]{2,}", text)]
         words = [w for w in words if w not in self._loanwords]
         if len(words) < 3:
-            return False
+            return None
         def share(vocabulary: frozenset[str]) -> float:
             return sum(w in vocabulary for w in words) / len(words)
-        foreign = max(share(v) for v in self._foreign.values())
+        foreign, code = max((share(v), code) for code, v in self._foreign.items())
         ours = max((share(self._vocabularies.get(lang, frozenset())) for lang in langs),
                    default=0.0)
-        return foreign >= 0.4 and foreign - ours >= 0.2
+        return code if foreign >= 0.4 and foreign - ours >= 0.2 else None
 
     def _without_loanwords(self, text: str) -> str:
         if not self._loanwords:

@@ -113,6 +113,7 @@ class MatchResult:
     best_doc_lang: Lang | None = None
     evidence: dict[str, float] = field(default_factory=dict)
     foreign: bool = False  # written in a language the bot has no answers in
+    foreign_lang: str | None = None  # ... and which, when it is recognised ("ku", "ps")
 
 
 class LexicalScorer:
@@ -347,7 +348,7 @@ class Matcher:
         ranked = sorted(combined.items(), key=lambda kv: -kv[1])
         result = self._decide(query, ranked, per_scorer)
         if not query.detection.supported:
-            result = replace(result, foreign=True)
+            result = replace(result, foreign=True, foreign_lang=query.detection.other)
         return result
 
     def evidence(self, query: Query, topic_id: str, ranked: list[tuple[str, float]],
