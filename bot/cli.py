@@ -31,9 +31,16 @@ def _content(args: argparse.Namespace) -> int:
     library = load_content(settings.content_dir)
     missing = [t for t in REQUIRED_TOPICS if t not in library.topics]
     matrix = coverage_matrix(library)
+    glossaries = {g.code: {"name": g.name, "topics": len(g.entries),
+                           "phrases": sum(map(len, g.entries.values())),
+                           "missing": [t for t in REQUIRED_TOPICS if t not in g.entries]}
+                  for g in library.glossaries}
     if args.content_command == "coverage":
         fmt = "json" if args.json else args.format
         report = _format_coverage(matrix, fmt)
+        if fmt == "json":
+            report = json.dumps({**json.loads(report), "glossaries": glossaries},
+                                ensure_ascii=False, indent=2)
         if args.output:
             Path(args.output).write_text(report + "\n", encoding="utf-8")
             print(f"written {args.output}")
@@ -49,6 +56,11 @@ def _content(args: argparse.Namespace) -> int:
     total = sum(len(row) for row in matrix.values())
     print(f"content ok: {len(library.topics)} topics, {len(library.contacts)} contacts, "
           f"coverage {n_ok}/{total} topic-languages")
+    if glossaries and not args.quiet:
+        print("glossaries (matching only): " + ", ".join(
+            f"{code} {g['topics']} topics/{g['phrases']} phrases"
+            + (f" (missing {len(g['missing'])} required)" if g["missing"] else "")
+            for code, g in sorted(glossaries.items())))
     return 0
 
 

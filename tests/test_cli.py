@@ -46,6 +46,8 @@ def test_coverage_json_lists_all_topics_and_languages(capsys) -> None:
     data = json.loads(capsys.readouterr().out)
     assert data["languages"] == ["de", "en", "uk", "ru", "ar", "tr", "fa", "pl", "ro"]
     assert data["topics"]["sprache/integrationskurs"]["ar"] == "ok"
+    kurdish = data["glossaries"]["ku"]
+    assert kurdish["topics"] >= 32 and kurdish["phrases"] > 100 and kurdish["missing"] == []
 
 
 def test_usage_errors_have_exit_code(tmp_path: Path, capsys) -> None:
