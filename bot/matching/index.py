@@ -23,6 +23,7 @@ from bot.matching.features import stop_words_for, token_features
 from bot.matching.normalize import tokenize
 
 SMALLTALK_PREFIX = "smalltalk/"
+BUILD_CHUNK = 2000  # documents per step when building feature rows
 
 
 class DocKind(StrEnum):
@@ -65,7 +66,25 @@ class SparseRows:
         ids: dict[str, int] = {}
         resolved: dict[tuple[str, Lang | None], tuple[array, array]] = {}
         f_col, d_col, w_col = array("i"), array("i"), array("d")
+        parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+        def flush() -> None:
+            """Sum repeats in the documents so far: in chunks, so that the temporary
+            arrays stay small (peak memory) however large the content grows."""
+            if not f_col:
+                return
+            f = np.frombuffer(f_col, dtype=np.int32).astype(np.int64)
+            d = np.frombuffer(d_col, dtype=np.int32).astype(np.int64)
+            n_features = max(len(ids), 1)
+            unique, inverse = np.unique(d * n_features + f, return_inverse=True)
+            parts.append(((unique % n_features).astype(np.int32),
+                          (unique // n_features).astype(np.int32),
+                          np.bincount(inverse, weights=np.frombuffer(w_col, dtype=np.float64))))
+            del f_col[:], d_col[:], w_col[:]
+
         for doc_id, doc in enumerate(docs):
+            if doc_id and doc_id % BUILD_CHUNK == 0:
+                flush()
             # Glossary languages have no stemmer or stop words: words and n-grams only.
             langs = (doc.lang,) if doc.lang is not None else ()
             stops = stop_words_for(langs)
@@ -83,13 +102,11 @@ class SparseRows:
                 f_col.extend(entry[0])
                 w_col.extend(entry[1])
                 d_col.extend(repeat(doc_id, len(entry[0])))
-        f = np.frombuffer(f_col, dtype=np.int32)
-        d = np.frombuffer(d_col, dtype=np.int32)
-        n_features = max(len(ids), 1)
-        unique, inverse = np.unique(d.astype(np.int64) * n_features + f, return_inverse=True)
-        return cls(ids, (unique % n_features).astype(np.int32),
-                   (unique // n_features).astype(np.int32),
-                   np.bincount(inverse, weights=np.frombuffer(w_col, dtype=np.float64)))
+        flush()
+        if not parts:
+            empty = np.array([], dtype=np.int32)
+            return cls(ids, empty, empty, np.array([], dtype=np.float64))
+        return cls(ids, *(np.concatenate(column) for column in zip(*parts, strict=True)))
 
     def grouped(self, group_of_doc: np.ndarray) -> SparseRows:
         """Rows summed by group (documents -> topic profiles), without leaving numpy."""
