@@ -148,9 +148,13 @@ class LexicalScorer:
         out = []
         for t in top:
             start, end = int(starts[t]), int(starts[t + 1]) if t + 1 < len(starts) else n
-            doc = start + int(np.argmax(scores[start:end]))
-            out.append(Candidate(self.index.topic_ids[t], float(per_topic[t]), doc))
+            out.append(self._candidate(t, scores[start:end], start))
         return out
+
+    def _candidate(self, topic: int, scores: np.ndarray, start: int) -> Candidate:
+        """A topic scores as its best document (``scores``: its documents' scores)."""
+        best = int(np.argmax(scores))
+        return Candidate(self.index.topic_ids[topic], float(scores[best]), start + best)
 
 
 class ProfileScorer(LexicalScorer):
@@ -171,24 +175,14 @@ class ProfileScorer(LexicalScorer):
             query.memo[key] = scores
         return query.memo[key]
 
-    def score(self, query: Query, pool: Sequence[int] | None) -> list[Candidate]:
+    def _candidate(self, topic: int, scores: np.ndarray, start: int) -> Candidate:
         """Best profile per topic, plus part of its second-best: a mixed-language
         question ("Integrationskurs ввечері") that matches a topic in two languages has
         more evidence for it than one that matches a single profile as well."""
-        scores = self.doc_scores(query)
-        per_topic = self.index.best_per_topic(scores)
-        top = [int(t) for t in np.argsort(-per_topic)[:TOP_TOPICS] if per_topic[t] > 0]
-        starts, n = self.index.topic_starts, len(scores)
-        out = []
-        for t in top:
-            start, end = int(starts[t]), int(starts[t + 1]) if t + 1 < len(starts) else n
-            profiles = scores[start:end]
-            best = int(np.argmax(profiles))
-            second = float(np.partition(profiles, -2)[-2]) if len(profiles) > 1 else 0.0
-            out.append(Candidate(self.index.topic_ids[t],
-                                 min(1.0, float(profiles[best]) + SECOND_LANGUAGE * second),
-                                 start + best))
-        return out
+        best = int(np.argmax(scores))
+        second = float(np.partition(scores, -2)[-2]) if len(scores) > 1 else 0.0
+        return Candidate(self.index.topic_ids[topic],
+                         min(1.0, float(scores[best]) + SECOND_LANGUAGE * second), start + best)
 
 
 class FuzzyScorer:
