@@ -97,3 +97,9 @@ def test_unanswered_foreign_question_is_stored_with_its_language(
     assert replies[-1].kind is ReplyKind.NOT_SURE and replies[-1].lang is Lang.DE
     [group] = storage.unanswered_summary()
     assert group.lang == "ps"
+
+
+def test_languages_lingua_knows_are_named_too(matcher: Matcher) -> None:
+    result = matcher.match("je cherche un cours d'allemand pour ma femme")
+    assert result.foreign and result.foreign_lang == "fr"
+    assert result.detected_lang is None

@@ -22,9 +22,13 @@ NGRAM_WEIGHT = 0.22
 NGRAM = 4
 
 # Snowball has no Ukrainian: the Russian stemmer shares most inflection endings.
-_ALGORITHM = {Lang.DE: "german", Lang.EN: "english", Lang.UK: "russian",
-              Lang.RU: "russian", Lang.AR: "arabic", Lang.TR: "turkish",
-              Lang.FA: "persian", Lang.PL: "polish", Lang.RO: "romanian"}
+_ALGORITHM: dict[str, str] = {
+    Lang.DE: "german", Lang.EN: "english", Lang.UK: "russian", Lang.RU: "russian",
+    Lang.AR: "arabic", Lang.TR: "turkish", Lang.FA: "persian", Lang.PL: "polish",
+    Lang.RO: "romanian",
+    # Glossary languages (content/_glossary) that Snowball has.
+    "fr": "french", "es": "spanish", "it": "italian"}
+STEMMED = frozenset(_ALGORITHM)
 _TO_PERSIAN = str.maketrans({"ي": "ی", "ك": "ک"})
 _FROM_PERSIAN = str.maketrans({"ی": "ي", "ک": "ك"})
 
@@ -35,7 +39,7 @@ def _stemmer(algorithm: str) -> Stemmer.Stemmer:
 
 
 @lru_cache(maxsize=200_000)
-def stem(lang: Lang, token: str) -> str:
+def stem(lang: str, token: str) -> str:
     if lang is Lang.FA:  # the Persian stemmer expects Persian yeh/kaf, folding made them Arabic
         return _stemmer("persian").stemWord(token.translate(_TO_PERSIAN)).translate(
             _FROM_PERSIAN)
@@ -43,7 +47,7 @@ def stem(lang: Lang, token: str) -> str:
 
 
 @lru_cache(maxsize=500_000)
-def token_features(token: str, stem_langs: tuple[Lang, ...]) -> tuple[tuple[str, float], ...]:
+def token_features(token: str, stem_langs: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
     """The features of one word; cached, since words repeat across thousands of texts."""
     out: dict[str, float] = {"w:" + token: WORD_WEIGHT}
     if len(token) >= 4 and not token.isdigit():
@@ -59,10 +63,11 @@ def token_features(token: str, stem_langs: tuple[Lang, ...]) -> tuple[tuple[str,
     return tuple(out.items())
 
 
-_STOP_NAMES = {Lang.DE: "german", Lang.EN: "english", Lang.UK: "ukrainian",
-               Lang.RU: "russian", Lang.AR: "arabic", Lang.TR: "turkish",
-               Lang.FA: "persian", Lang.PL: "polish", Lang.RO: "romanian"}
-_stop_words: dict[Lang, frozenset[str]] = {}
+_STOP_NAMES: dict[str, str] = {
+    Lang.DE: "german", Lang.EN: "english", Lang.UK: "ukrainian", Lang.RU: "russian",
+    Lang.AR: "arabic", Lang.TR: "turkish", Lang.FA: "persian", Lang.PL: "polish",
+    Lang.RO: "romanian", "fr": "french", "es": "spanish", "it": "italian"}
+_stop_words: dict[str, frozenset[str]] = {}
 
 
 def set_stop_words(protected: frozenset[str]) -> None:
@@ -79,11 +84,11 @@ def set_stop_words(protected: frozenset[str]) -> None:
 
 
 @lru_cache(maxsize=64)
-def stop_words_for(langs: tuple[Lang, ...]) -> frozenset[str]:
+def stop_words_for(langs: tuple[str, ...]) -> frozenset[str]:
     return frozenset().union(*(_stop_words.get(lang, frozenset()) for lang in langs))
 
 
-def features(tokens: Sequence[str], stem_langs: Sequence[Lang] = ()) -> Counter[str]:
+def features(tokens: Sequence[str], stem_langs: Sequence[str] = ()) -> Counter[str]:
     """Feature -> raw weight (before idf); the same function for content and questions."""
     out: Counter[str] = Counter()
     langs = tuple(stem_langs)

@@ -19,7 +19,7 @@ import numpy as np
 
 from bot.content.model import ContentLibrary
 from bot.languages import Lang
-from bot.matching.features import stop_words_for, token_features
+from bot.matching.features import STEMMED, stop_words_for, token_features
 from bot.matching.normalize import tokenize
 
 SMALLTALK_PREFIX = "smalltalk/"
@@ -64,7 +64,7 @@ class SparseRows:
         """Like ``features`` for every document, but without a Counter per document:
         each distinct word's features are resolved to ids once, repeats summed in numpy."""
         ids: dict[str, int] = {}
-        resolved: dict[tuple[str, Lang | None], tuple[array, array]] = {}
+        resolved: dict[tuple[str, str], tuple[array, array]] = {}
         f_col, d_col, w_col = array("i"), array("i"), array("d")
         parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
@@ -85,20 +85,22 @@ class SparseRows:
         for doc_id, doc in enumerate(docs):
             if doc_id and doc_id % BUILD_CHUNK == 0:
                 flush()
-            # Glossary languages have no stemmer or stop words: words and n-grams only.
-            langs = (doc.lang,) if doc.lang is not None else ()
+            # Glossary languages: stemmed where Snowball has them (fr, es, it), else words
+            # and n-grams only.
+            langs: tuple[str, ...] = ((doc.lang,) if doc.lang is not None else
+                                      (doc.variety,) if doc.variety in STEMMED else ())
             stops = stop_words_for(langs)
             for tok in doc.folded.split():
                 if tok in stops:
                     continue
-                entry = resolved.get((tok, doc.lang))
+                entry = resolved.get((tok, doc.code))
                 if entry is None:
                     # Uncached: the index's words need not crowd out the questions' words
                     # in the features cache (and its memory) once the index is built.
                     feats = token_features.__wrapped__(tok, langs)
                     entry = (array("i", [ids.setdefault(n, len(ids)) for n, _ in feats]),
                              array("d", [w for _, w in feats]))
-                    resolved[(tok, doc.lang)] = entry
+                    resolved[(tok, doc.code)] = entry
                 f_col.extend(entry[0])
                 w_col.extend(entry[1])
                 d_col.extend(repeat(doc_id, len(entry[0])))

@@ -189,7 +189,11 @@ class LanguageIdentifier:
                 return found
         found = self._among(text, latin_langs, floor=self._min_confidence if letters < 40 else 0.4)
         if found.lang is None and self._vocabularies:
-            return self._by_vocabulary(text, latin_langs)
+            # Our own words decide when lingua cannot; when it names a language without
+            # answers ("vatandaslik icin" looks Croatian to it), only if they clearly do.
+            by_words = self._by_vocabulary(text, latin_langs)
+            if by_words.lang is not None or found.supported:
+                return by_words
         return found
 
     def _by_vocabulary(self, text: str, langs: list[Lang]) -> Detection:
@@ -239,7 +243,9 @@ class LanguageIdentifier:
             return Detection(None, 0.0, True)
         lang = _FROM_LINGUA.get(best.language)
         if lang is None:
-            return Detection(None, best.value, best.value < floor)
+            unsupported = best.value >= floor
+            return Detection(None, best.value, not unsupported,
+                             best.language.iso_code_639_1.name.lower() if unsupported else None)
         allowed = {_LINGUA[code] for code in langs}
         total = sum(v.value for v in values if v.language in allowed) or 1.0
         scoped = [v for v in values if v.language in allowed]

@@ -25,7 +25,7 @@ from bot.languages import Lang
 from bot.matching import arabizi
 from bot.matching import cache as index_cache
 from bot.matching.calibration import Calibration
-from bot.matching.features import features, set_stop_words
+from bot.matching.features import STEMMED, features, set_stop_words
 from bot.matching.index import (
     SMALLTALK_PREFIX,
     SearchIndex,
@@ -225,11 +225,13 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     return idx
 
 
-def stem_languages(text: str, detection: Detection) -> tuple[Lang, ...]:
+def stem_languages(text: str, detection: Detection) -> tuple[str, ...]:
     """Stem a question in its detected language (plus German, for the loanwords); when
     the language is unclear, in the likely languages of its script."""
     if detection.lang is not None:
         return tuple(dict.fromkeys((detection.lang, Lang.DE)))
+    if detection.other in STEMMED:  # French, Spanish, Italian: glossary languages
+        return (detection.other, Lang.DE)
     if any("\u0600" <= ch <= "\u06ff" for ch in text):
         return (Lang.AR, Lang.FA)
     if any("\u0400" <= ch <= "\u04ff" for ch in text):
