@@ -113,6 +113,15 @@ async def test_deep_link_opens_topic_in_language(
     assert core.storage.get_prefs("telegram", "503").lang == "en"
 
 
+async def test_voice_or_file_without_text_gets_a_kind_reply_in_the_users_language(
+        api: FakeBotApi, running_bot: Application) -> None:
+    user = api.add_user(user_id=507, first_name="Olena", language_code="uk")
+    await api.send_document(user, b"OggS...", file_name="voice.ogg", mime_type="audio/ogg")
+    reply = await api.wait_for_message(user)
+    assert "письмові повідомлення" in reply.text  # Ukrainian: "written messages"
+    assert any(data and data.startswith("field:") for row in reply.buttons for _, data in row)
+
+
 async def test_commands_registered_per_language(api: FakeBotApi,
                                                 running_bot: Application) -> None:
     german = dict(api.commands(language_code="de"))

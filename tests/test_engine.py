@@ -156,3 +156,10 @@ def test_a_possible_crisis_gets_emergency_help_first(engine) -> None:
         replies = say(engine, text)
         assert replies[0].kind is ReplyKind.INFO and "112" in replies[0].text, text
         assert replies[1].topic_id == "gesundheit/psychisch", text
+
+
+def test_media_without_text_gets_the_menu_and_a_hint(engine) -> None:
+    press(engine, lang_payload(Lang.AR))
+    [reply] = engine.handle(Inbound(USER, InputKind.MEDIA))
+    assert reply.kind is ReplyKind.MENU and reply.lang is Lang.AR and reply.rtl
+    assert "المكتوبة" in reply.text  # Arabic: "written"

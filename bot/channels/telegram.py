@@ -69,6 +69,8 @@ def _inbound(update: Update) -> Inbound | None:
         return Inbound(ref, InputKind.LOCATION, client_lang=lang,
                        location=(message.location.latitude, message.location.longitude))
     text = message.text or message.caption or ""
+    if not text:  # a voice message, sticker, photo without caption ...
+        return Inbound(ref, InputKind.MEDIA, client_lang=lang)
     if text.startswith("/"):
         head, _, args = text[1:].partition(" ")
         command = head.split("@", 1)[0].lower()
@@ -194,7 +196,9 @@ def build_application(core: Core, settings: Settings) -> Application:
     application = builder.build()
     application.add_handler(CallbackQueryHandler(channel.on_update))
     application.add_handler(MessageHandler(
-        filters.TEXT | filters.COMMAND | filters.LOCATION | filters.CAPTION, channel.on_update))
+        filters.TEXT | filters.COMMAND | filters.LOCATION | filters.CAPTION | filters.VOICE
+        | filters.AUDIO | filters.VIDEO | filters.VIDEO_NOTE | filters.PHOTO
+        | filters.Sticker.ALL | filters.Document.ALL, channel.on_update))
     application.add_error_handler(channel.on_error)
     application.bot_data["channel"] = channel
     return application

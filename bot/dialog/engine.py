@@ -73,6 +73,11 @@ class DialogEngine:
             return self._button(ctx)
         if inbound.kind is InputKind.LOCATION:
             return [self._area_picker(ctx)]
+        if inbound.kind is InputKind.MEDIA:
+            _ = self._(ctx.lang)
+            return [self._fields_menu(ctx, intro=_(
+                "I can only read written messages. Please type your question in a few "
+                "words, or choose a topic:"))]
         return self.answer_text(ctx)[1]
 
     def _(self, lang: Lang) -> Callable[[str], str]:

@@ -17,6 +17,7 @@ class InputKind(StrEnum):
     COMMAND = "command"
     BUTTON = "button"
     LOCATION = "location"
+    MEDIA = "media"  # voice message, photo, sticker, file ...: nothing the bot can read
 
 
 class ReplyKind(StrEnum):
