@@ -49,7 +49,27 @@ def question_sets() -> dict[str, list[dict]]:
                           if line.strip()]
     if "heldout" in sets:  # only the half calibrate.py never trains on
         sets["heldout"] = [q for i, q in enumerate(sets["heldout"]) if i // 2 % 2 == 1]
+    if "realistic" in sets:
+        sets["realistic+typos"] = with_typos(sets["realistic"])
     return sets
+
+
+def with_typos(questions: list[dict], rate: float = 0.35, seed: int = 3) -> list[dict]:
+    """The same questions with a typo (a letter dropped, swapped or doubled) in about a
+    third of their words of five letters or more: how much do typos cost?"""
+    rng = random.Random(seed)
+
+    def typo(word: str) -> str:
+        if len(word) < 5 or rng.random() > rate:
+            return word
+        i, op = rng.randrange(1, len(word) - 1), rng.random()
+        if op < 1 / 3:
+            return word[:i] + word[i + 1:]
+        if op < 2 / 3:
+            return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+        return word[:i] + word[i] + word[i:]
+
+    return [dict(q, text=" ".join(typo(w) for w in q["text"].split())) for q in questions]
 
 
 def examples(library: ContentLibrary) -> tuple[list[str], list[str]]:
