@@ -103,3 +103,12 @@ def test_languages_lingua_knows_are_named_too(matcher: Matcher) -> None:
     result = matcher.match("je cherche un cours d'allemand pour ma femme")
     assert result.foreign and result.foreign_lang == "fr"
     assert result.detected_lang is None
+
+
+def test_other_scripts_are_named_by_their_glossary(library: ContentLibrary,
+                                                   matcher: Matcher) -> None:
+    if not any(g.code == "ti" for g in library.glossaries):
+        pytest.skip("no Tigrinya glossary")
+    result = matcher.match("ሓኪም")  # Tigrinya: "doctor"
+    assert result.foreign and result.foreign_lang == "ti"
+    assert result.topic_id == "gesundheit/arzt"

@@ -154,7 +154,9 @@ class LanguageIdentifier:
         cyr, arab = len(_CYRILLIC.findall(text)), len(_ARABIC_SCRIPT.findall(text))
         latin = len(_LATIN.findall(text))
         if len(_OTHER_SCRIPTS.findall(text)) > max(cyr, arab, latin):
-            return Detection(None, 0.9, False)  # Tigrinya, Amharic, Armenian, Hindi ...
+            # Tigrinya, Amharic, Armenian, Hindi ...: a glossary's words may say which.
+            other = self._foreign_language(text, [], min_words=1) if self._foreign else None
+            return Detection(None, 0.9, False, other)
         if cyr >= 2 and cyr >= arab:
             uk, ru = len(_UK_ONLY.findall(text)), len(_RU_ONLY.findall(text))
             if uk != ru:
@@ -213,12 +215,12 @@ class LanguageIdentifier:
             return Detection(lang, best, True)
         return Detection(None, best, True)
 
-    def _foreign_language(self, text: str, langs: list[Lang]) -> str | None:
+    def _foreign_language(self, text: str, langs: list[Lang], min_words: int = 3) -> str | None:
         """The glossary language whose words make up most of the message, clearly more
         than any answer language's words; else None."""
         words = [fold(w) for w in re.findall(r"[^\W\d_]{2,}", text)]
         words = [w for w in words if w not in self._loanwords]
-        if len(words) < 3:
+        if len(words) < min_words:
             return None
         def share(vocabulary: frozenset[str]) -> float:
             return sum(w in vocabulary for w in words) / len(words)
