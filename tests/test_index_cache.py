@@ -9,13 +9,15 @@ from bot.matching import cache as index_cache
 from bot.matching.matcher import Matcher
 
 QUESTIONS = ["Wo gibt es Deutschkurse?", "how do I renew my residence permit",
-             "Як записатися на Integrationskurs?", "hello", "wie repariere ich mein Fahrrad"]
+             "Як записатися на Integrationskurs?", "hello", "wie repariere ich mein Fahrrad",
+             "ez penaber im, dikarim bixebitim?"]  # Kurdish: glossary documents
 
 
 def test_cached_index_gives_the_same_answers(library, matcher: Matcher, tmp_path: Path) -> None:
     first = Matcher(library, langid=matcher.langid, cache_dir=tmp_path)  # builds and saves
     assert list(tmp_path.glob("index-*.npz"))
     second = Matcher(library, langid=matcher.langid, cache_dir=tmp_path)  # loads
+    assert [d.code for d in second.index.docs] == [d.code for d in first.index.docs]
     for text in QUESTIONS:
         expected = matcher.match(text)
         for m in (first, second):
