@@ -106,3 +106,20 @@ def test_top_k_finds_the_best_positive_scores() -> None:
         scores = rng.random(n) * (rng.random(n) > 0.3)
         expected = {int(i) for i in np.argsort(-scores)[:60] if scores[i] > 0}
         assert set(top_k(scores, 60).tolist()) == expected
+
+
+@pytest.mark.parametrize("text", ["ich will nicht mehr leben", "i want to end my life",
+                                  "я хочу покончить с собой", "не хочу більше жити",
+                                  "بدي انتحر", "intihar etmek istiyorum", "nie chcę już żyć",
+                                  "nu mai vreau să trăiesc", "mein Mann schlägt mich"])
+def test_crisis_is_recognised_in_many_languages(matcher: Matcher, text: str) -> None:
+    assert matcher.match(text).decision is Decision.CRISIS
+
+
+@pytest.mark.parametrize("text", ["I want to live in Germany", "Almanya'da yaşamak istiyorum",
+                                  "хочу жити в Німеччині", "хочу жить в Германии",
+                                  "أريد أن أعيش في ألمانيا"])
+def test_wanting_to_live_in_germany_is_not_a_crisis(matcher: Matcher, text: str) -> None:
+    result = matcher.match(text)
+    assert result.decision is not Decision.CRISIS
+    assert "verwaltung/aufenthalt" in [result.topic_id, *result.alternatives], result.ranked
