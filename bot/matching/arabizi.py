@@ -69,9 +69,7 @@ def transliterate(tokens: list[str]) -> list[tuple[str, ...]]:
         if tok in _PREPOSITION_ARTICLE:
             article = _PREPOSITION_ARTICLE[tok]
             continue
-        found = candidates(tok, article)
-        if article and not found:
-            found = ()
-        out.append(found + (candidates(tok) if article else ()))
+        # With an article, the bare word too: "el" is sometimes just a filler.
+        out.append(candidates(tok, article) + (candidates(tok) if article else ()))
         article = ""
     return out

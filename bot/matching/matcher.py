@@ -55,20 +55,14 @@ FUZZY_WEIGHT = 0.20
 # how much of a question is unknown is judged separately by the calibrated confidence.
 UNKNOWN_WEIGHT = 0.25
 SEGMENT_DISCOUNT = 0.8  # a single sentence's match counts a little less than the whole
-QUESTION_WEIGHT = 1.0
 # Unknown words this long are compared with the vocabulary for typos ("Kidnergeld");
 # measured on questions with random typos (heldout, realistic): 4 beats 5, and a lower
 # cutoff than 82 costs more right answers than it saves.
 TYPO_MIN_LENGTH = 4
 TYPO_CUTOFF = 82
 ARABIZI_CUTOFF = 80  # how close a transliterated word must be to a content word
-_ARABIC_LETTER = re.compile(r"[\u0600-\u06ff]")  # ... and the sentence that asks counts fully
-_SENTENCE = re.compile(r"([^.!?؟;\n]+)([.!?؟;\n]*)")
-
-
-def _sentences(text: str) -> list[tuple[str, str]]:
-    """Sentences with the punctuation that ended each."""
-    return [(m.group(1), m.group(2)) for m in _SENTENCE.finditer(text)]
+_ARABIC_LETTER = re.compile(r"[\u0600-\u06ff]")
+_SENTENCE_END = re.compile(r"[.!?؟;\n]+")
 
 
 class Decision(StrEnum):
@@ -86,7 +80,7 @@ class Query:
     tokens: list[str]
     features: dict[str, float]
     detection: Detection
-    segments: list[tuple[float, dict[str, float]]] = field(default_factory=list)
+    segments: list[dict[str, float]] = field(default_factory=list)
     memo: dict[int, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
 
 
@@ -174,8 +168,8 @@ class ProfileScorer(LexicalScorer):
         key = id(self.index)
         if key not in query.memo:
             scores = self.index.cosine(query.features, self.unknown_weight)
-            for weight, segment in query.segments:
-                scores = np.maximum(scores, weight * self.index.cosine(
+            for segment in query.segments:
+                scores = np.maximum(scores, SEGMENT_DISCOUNT * self.index.cosine(
                     segment, self.unknown_weight))
             query.memo[key] = scores
         return query.memo[key]
@@ -305,15 +299,10 @@ class Matcher:
             corrected.extend(self._from_arabizi(tokens))
         langs = stem_languages(text, detection)
         segments = []
-        parts = [(tokenize(s), end) for s, end in _sentences(text)]
-        parts = [(s, end) for s, end in parts if len(s) >= 3]
-        if len(parts) >= 2:
-            # The question itself (ending in "?", else the last sentence) is what the
-            # person wants answered; the context sentences before it count less.
-            asked = max((i for i, (_, end) in enumerate(parts) if "?" in end or "؟" in end),
-                        default=len(parts) - 1)
-            segments = [(QUESTION_WEIGHT if i == asked else SEGMENT_DISCOUNT,
-                         dict(features(s, langs))) for i, (s, _) in enumerate(parts)]
+        sentences = [tokenize(s) for s in _SENTENCE_END.split(text)]
+        sentences = [s for s in sentences if len(s) >= 3]
+        if len(sentences) >= 2:
+            segments = [dict(features(s, langs)) for s in sentences]
         return Query(text=text, tokens=corrected, features=dict(features(corrected, langs)),
                      detection=detection, segments=segments)
 
